@@ -69,6 +69,10 @@ def publish_figure(fig, data: pd.DataFrame, name: str, *, out_dir: str | Path | 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
     fig.savefig(paths["png"], dpi=150, bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    import matplotlib
+
+    # A fixed hash salt makes SVG element ids (and so the file) identical across reruns.
+    with matplotlib.rc_context({"svg.hashsalt": name}):
+        fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None, "Creator": None})
     atomic_write_bytes(paths["csv"], data.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return paths
