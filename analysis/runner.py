@@ -1,0 +1,229 @@
+"""Run the whole study (every notebook, in order) on a corpus and render it.
+
+``python -m analysis run --corpus PATH --out reports/NAME`` executes
+``notebooks/NN_*.ipynb`` with papermill, writes the executed notebooks, an HTML
+page per notebook, the figures/tables the notebooks publish, and an
+``index.html`` (synthesis first) into the output folder. A failing notebook stops
+the run with its name and cell; the notebooks before it keep their outputs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, SEED_CORPUS_DIR
+from .report import atomic_write_bytes
+
+__all__ = ["StudyRunError", "RunConfig", "list_notebooks", "run_study", "render_index", "strip_volatile_metadata"]
+
+SYNTHESIS_PREFIX = "06_"
+
+
+class StudyRunError(RuntimeError):
+    """A notebook failed; the message names it and the failing cell."""
+
+
+@dataclass
+class RunConfig:
+    """Parameters passed to every notebook (papermill ``parameters`` cell).
+
+    ``corpus=None`` and ``out=reports/`` reproduce the committed study exactly.
+    """
+
+    corpus: Path | None = None
+    out: Path = REPORTS_DIR
+    seed: int = 42
+    countries: list[str] | None = None
+    codebook: Path | None = None
+    unit: str | None = None
+    only: list[str] = field(default_factory=list)
+
+    def parameters(self) -> dict:
+        """Only the parameters that differ from the notebooks' defaults."""
+        params: dict = {}
+        if self.corpus is not None and Path(self.corpus).resolve() != SEED_CORPUS_DIR.resolve():
+            params["corpus_path"] = str(Path(self.corpus).resolve())
+        if Path(self.out).resolve() != REPORTS_DIR.resolve():
+            params["report_dir"] = str(Path(self.out).resolve())
+        if self.seed != 42:
+            params["seed"] = int(self.seed)
+        if self.countries:
+            params["countries"] = list(self.countries)
+        if self.codebook is not None:
+            params["frame_codebook"] = str(Path(self.codebook).resolve())
+        if self.unit is not None:
+            params["unit"] = self.unit
+        return params
+
+
+def list_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
+    """Study notebooks ``NN_name.ipynb`` in run order, optionally filtered by prefix or name."""
+    books = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        books = [b for b in books if any(b.name.startswith(o) or b.stem == o for o in only)]
+        if not books:
+            raise ValueError(f"No notebook in {folder} matches {only}; names look like '03' or '03_topics'.")
+    return books
+
+
+def strip_volatile_metadata(nb: dict) -> dict:
+    """Remove timestamps, durations and absolute paths so reruns give identical files."""
+    nb.get("metadata", {}).pop("papermill", None)
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+    return nb
+
+
+def _render_html(nb_path: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(nb_path, as_version=4))
+    atomic_write_bytes(html_path, body.encode("utf-8"))
+
+
+def _title_of(nb_path: Path) -> str:
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return nb_path.stem
+
+
+def render_index(out: Path, pages: list[Path]) -> Path:
+    """Write ``index.html`` linking the rendered notebooks, synthesis first, and the figures."""
+    pages = sorted(pages, key=lambda p: (not p.name.startswith(SYNTHESIS_PREFIX), p.name))
+    items = "\n".join(
+        f'<li><a href="{html.escape(p.name)}">{html.escape(_title_of(out / "notebooks" / (p.stem + ".ipynb")))}</a>'
+        f' <span class="file">{html.escape(p.name)}</span></li>' for p in pages)
+    figures = sorted((out / "figures").glob("*.png")) if (out / "figures").is_dir() else []
+    figs = "\n".join(
+        f'<figure><a href="figures/{html.escape(f.name)}"><img src="figures/{html.escape(f.name)}" '
+        f'alt="{html.escape(f.stem)}" width="320"></a><figcaption>{html.escape(f.stem)} '
+        f'(<a href="figures/{html.escape(f.stem)}.csv">data</a>, <a href="figures/{html.escape(f.stem)}.svg">svg</a>)'
+        f'</figcaption></figure>' for f in figures)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>How news portrays China, Japan and Malaysia in AI</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.5}}
+.file{{color:#666;font-size:90%}} figure{{display:inline-block;margin:0.5em;vertical-align:top}}
+figcaption{{font-size:85%;text-align:center}}</style></head>
+<body><h1>How news outlets portray China, Japan and Malaysia in AI</h1>
+<p>Rendered notebooks of this run (start with the synthesis). Each figure links to the CSV it was drawn from.</p>
+<ol>
+{items}
+</ol>
+<h2>Figures</h2>
+{figs}
+</body></html>
+"""
+    path = out / "index.html"
+    atomic_write_bytes(path, page.encode("utf-8"))
+    return path
+
+
+def _execute(nb_in: Path, nb_out: Path, params: dict, env: dict) -> None:
+    import nbformat
+    import papermill as pm
+
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        pm.execute_notebook(str(nb_in), str(nb_out), parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=str(NOTEBOOKS_DIR), log_output=False)
+    except pm.PapermillExecutionError as exc:
+        raise StudyRunError(
+            f"Notebook {nb_in.name} failed at cell {exc.exec_count} (index {exc.cell_index}): "
+            f"{exc.ename}: {exc.evalue}. The partly executed notebook is at {nb_out}; the notebooks "
+            "before it are complete."
+        ) from exc
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    nb = nbformat.read(nb_out, as_version=4)
+    strip_volatile_metadata(nb)
+    nbformat.validate(nb)
+    atomic_write_bytes(nb_out, nbformat.writes(nb).encode("utf-8"))
+
+
+def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list[Path]:
+    """Execute every notebook with ``config`` and render the report folder.
+
+    Args:
+        config: Corpus, output folder and notebook parameters.
+        write_back: Also replace ``notebooks/*.ipynb`` with the executed copies
+            (only meaningful for the bundled corpus with default parameters).
+        log: Progress callback (one line per notebook).
+
+    Returns:
+        Paths of the rendered HTML pages.
+
+    Raises:
+        FileNotFoundError: The corpus path does not exist.
+        StudyRunError: A notebook failed (name and cell in the message).
+    """
+    if config.corpus is not None and not Path(config.corpus).exists():
+        raise FileNotFoundError(f"Corpus {config.corpus} does not exist; pass a folder, .csv, .jsonl/.json or .parquet.")
+    params = config.parameters()
+    if write_back and params:
+        raise ValueError(f"--write-back only for the bundled corpus with default parameters (got {params}).")
+    out = Path(config.out)
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    books = list_notebooks(only=config.only)
+    env = {"ANALYSIS_REPORT_DIR": str(out.resolve()), "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    pages = []
+    for i, book in enumerate(books, 1):
+        started = time.perf_counter()
+        log(f"[{i}/{len(books)}] {book.name} ...", flush=True)
+        executed = out / "notebooks" / book.name
+        _execute(book, executed, params, env)
+        if write_back:
+            atomic_write_bytes(book, executed.read_bytes())
+        page = out / f"{book.stem}.html"
+        _render_html(executed, page)
+        pages.append(page)
+        log(f"[{i}/{len(books)}] {book.name} done in {time.perf_counter() - started:.0f} s", flush=True)
+    existing = sorted(out.glob("[0-9][0-9]_*.html"))
+    index = render_index(out, existing)
+    log(f"Report: {index.relative_to(PROJECT_ROOT) if index.is_relative_to(PROJECT_ROOT) else index}")
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m analysis``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute all notebooks on a corpus and render the report")
+    run.add_argument("--corpus", type=Path, default=None, help="folder of .txt/.md/.html, or .csv/.jsonl/.json/.parquet")
+    run.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder (default reports/)")
+    run.add_argument("--seed", type=int, default=42)
+    run.add_argument("--countries", type=lambda s: [c.strip().upper() for c in s.split(",") if c.strip()],
+                     default=None, help="comma-separated codes, e.g. CHN,JPN,MYS")
+    run.add_argument("--codebook", type=Path, default=None, help="frame codebook file to use instead of the bundled one")
+    run.add_argument("--unit", default=None, help="unit of analysis for topics: paragraph, sentence or article")
+    run.add_argument("--only", nargs="*", default=[], help="run only these notebooks (e.g. 01 02)")
+    run.add_argument("--write-back", action="store_true", help="replace notebooks/*.ipynb with executed copies")
+    args = parser.parse_args(argv)
+    config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
+                       codebook=args.codebook, unit=args.unit, only=args.only)
+    try:
+        run_study(config, write_back=args.write_back, log=lambda *a, **k: print(*a, file=sys.stderr, **k))
+    except (StudyRunError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
