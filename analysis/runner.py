@@ -43,6 +43,7 @@ class RunConfig:
     codebook: Path | None = None
     unit: str | None = None
     only: list[str] = field(default_factory=list)
+    notebooks_dir: Path = NOTEBOOKS_DIR
 
     def parameters(self) -> dict:
         """Only the parameters that differ from the notebooks' defaults."""
@@ -139,7 +140,7 @@ def _execute(nb_in: Path, nb_out: Path, params: dict, env: dict) -> None:
     os.environ.update(env)
     try:
         pm.execute_notebook(str(nb_in), str(nb_out), parameters=params, kernel_name="python3",
-                            progress_bar=False, cwd=str(NOTEBOOKS_DIR), log_output=False)
+                            progress_bar=False, cwd=str(nb_in.parent), log_output=False)
     except pm.PapermillExecutionError as exc:
         raise StudyRunError(
             f"Notebook {nb_in.name} failed at cell {exc.exec_count} (index {exc.cell_index}): "
@@ -181,7 +182,7 @@ def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list
         raise ValueError(f"--write-back only for the bundled corpus with default parameters (got {params}).")
     out = Path(config.out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    books = list_notebooks(only=config.only)
+    books = list_notebooks(Path(config.notebooks_dir), only=config.only)
     env = {"ANALYSIS_REPORT_DIR": str(out.resolve()), "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     pages = []
