@@ -1,0 +1,446 @@
+"""Country attribution: which of the study's actors a sentence talks about.
+
+The instrument is data, not code. ``resources/gazetteer.csv`` lists every alias
+(names, demonyms, places, governments, people, organisations) with its country
+code and ``kind``; ``resources/gazetteer_exclusions.csv`` lists regular
+expressions for text that looks like a country but is not one (outlets such as
+"South China Morning Post", seas, "US$"). Matching is one Aho-Corasick pass per
+sentence, then word-boundary and case checks, then the exclusion mask, then
+leftmost-longest selection so "Bank of China" is one organisation mention and
+not also the name "China".
+
+Matching rules (all tested in ``tests/test_countries.py``):
+
+* Aliases match on word boundaries; a possessive ("China's", "U.S.'s") or a
+  hyphen ("US-China", "Sino-Japanese") is a boundary.
+* ``case_sensitive`` aliases match their exact spelling or, when at least four
+  characters long, the all-capitals form used in headlines ("CHINA'S AI");
+  other aliases match in any case ("chinese", "DEEPSEEK").
+* Curly and straight apostrophes are equivalent, and any run of whitespace
+  (a line break inside "Kuala\\nLumpur") matches the single space of an alias.
+* A candidate overlapping an exclusion match is dropped. Exclusions use
+  look-arounds to mask only part of a phrase (``Chinese(?=-American)``).
+* Coreference is not resolved: "Son" after "Masayoshi Son", or "Liang" after
+  "Liang Wenfeng", is not a mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import pandas as pd
+
+from .paths import RESOURCES_DIR
+
+__all__ = [
+    "KINDS", "MENTION_COLUMNS", "GazetteerError", "load_gazetteer", "load_exclusions",
+    "detect_mentions", "article_salience", "primary_country", "load_country_table", "country_palette", "country_names",
+]
+
+KINDS = ("name", "demonym", "place", "government", "person", "organisation")
+MENTION_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end"]
+GAZETTEER_PATH = RESOURCES_DIR / "gazetteer.csv"
+EXCLUSIONS_PATH = RESOURCES_DIR / "gazetteer_exclusions.csv"
+COUNTRY_TABLE_PATH = RESOURCES_DIR / "country_colours.csv"
+
+_GAZETTEER_COLUMNS = ["country", "alias", "kind", "case_sensitive"]
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_ODD_SPACE = re.compile(r"[^\S ]| {2,}")
+_SPACE_RUN = re.compile(r"\s+")
+_MIN_UPPER_LEN = 4
+
+
+class GazetteerError(ValueError):
+    """A gazetteer or exclusion file is malformed; the message names the file and row."""
+
+
+def _read_csv(source, what: str) -> tuple[pd.DataFrame, str]:
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), f"<{what} DataFrame>"
+    path = Path(source)
+    if not path.exists():
+        raise GazetteerError(f"{what} file {path} does not exist; pass an existing CSV path.")
+    return pd.read_csv(path, dtype=str, keep_default_na=False), str(path)
+
+
+def _canonical(alias: str) -> str:
+    """Search key of an alias: one space per whitespace run, straight apostrophes, lower case."""
+    return _SPACE_RUN.sub(" ", alias.strip()).translate(_APOSTROPHES).lower()
+
+
+def load_gazetteer(path=None) -> pd.DataFrame:
+    """Read and validate a gazetteer (aliases of the study's countries).
+
+    Args:
+        path: CSV path or DataFrame; ``None`` reads ``resources/gazetteer.csv``.
+            Required columns ``country, alias, kind, case_sensitive``; ``note``
+            is optional. ``kind`` is one of :data:`KINDS`.
+
+    Returns:
+        DataFrame ``country, alias, kind, case_sensitive (bool), note, row``
+        (``row`` is the 1-based data row of the file, for error messages).
+
+    Raises:
+        GazetteerError: A missing column, an empty alias or country, an unknown
+            kind or case flag, or one alias listed twice (in any case), with the
+            offending row numbers.
+    """
+    table, name = _read_csv(GAZETTEER_PATH if path is None else path, "gazetteer")
+    missing = [c for c in _GAZETTEER_COLUMNS if c not in table.columns]
+    if missing:
+        raise GazetteerError(f"{name}: missing column(s) {missing}; a gazetteer needs {_GAZETTEER_COLUMNS}.")
+    table = table.fillna("").astype(str)
+    if "note" not in table.columns:
+        table["note"] = ""
+    table["row"] = range(1, len(table) + 1)
+    flags = []
+    for rec in table.itertuples(index=False):
+        where = f"{name} row {rec.row} (alias {rec.alias!r})"
+        if not rec.alias.strip() or not rec.country.strip():
+            raise GazetteerError(f"{where}: empty alias or country; fill it in or delete the row.")
+        if rec.kind not in KINDS:
+            raise GazetteerError(f"{where}: kind {rec.kind!r} is not one of {list(KINDS)}.")
+        flag = rec.case_sensitive.strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise GazetteerError(f"{where}: case_sensitive must be true or false, got {rec.case_sensitive!r}.")
+        flags.append(flag in _TRUE)
+    table["case_sensitive"] = flags
+    table["alias"] = table["alias"].str.strip()
+    table["country"] = table["country"].str.strip()
+    keys = table["alias"].map(_canonical)
+    dup = keys[keys.duplicated(keep=False)]
+    if not dup.empty:
+        key = dup.iloc[0]
+        rows = table.loc[keys == key, ["row", "country"]].to_records(index=False).tolist()
+        raise GazetteerError(
+            f"{name}: alias {key!r} is listed more than once (rows, countries: {rows}); "
+            "an alias must map to exactly one country and kind: keep one row.")
+    return table[["country", "alias", "kind", "case_sensitive", "note", "row"]].reset_index(drop=True)
+
+
+def load_exclusions(path=None) -> pd.DataFrame:
+    """Read and validate the exclusion patterns (text that must not count as a country).
+
+    Args:
+        path: CSV path or DataFrame with a ``pattern`` column (Python regular
+            expression, case-sensitive unless it sets ``(?i)``) and optional
+            ``reason`` and ``example``; ``None`` reads the bundled file.
+
+    Returns:
+        DataFrame ``pattern, reason, example, row``.
+
+    Raises:
+        GazetteerError: Missing ``pattern`` column, an empty pattern, an invalid
+            regular expression, or a named group (reserved), naming the row.
+    """
+    table, name = _read_csv(EXCLUSIONS_PATH if path is None else path, "exclusions")
+    if "pattern" not in table.columns:
+        raise GazetteerError(f"{name}: missing column 'pattern' (columns: {list(table.columns)}).")
+    table = table.fillna("").astype(str)
+    for col in ("reason", "example"):
+        if col not in table.columns:
+            table[col] = ""
+    table["row"] = range(1, len(table) + 1)
+    for rec in table.itertuples(index=False):
+        if not rec.pattern.strip():
+            raise GazetteerError(f"{name} row {rec.row}: empty pattern; fill it in or delete the row.")
+        try:
+            compiled = re.compile(rec.pattern)
+        except re.error as exc:
+            raise GazetteerError(f"{name} row {rec.row}: invalid regular expression {rec.pattern!r}: {exc}.") from exc
+        if compiled.groupindex:
+            raise GazetteerError(f"{name} row {rec.row}: named groups are reserved; use (?:...) in {rec.pattern!r}.")
+    return table[["pattern", "reason", "example", "row"]].reset_index(drop=True)
+
+
+class _Matcher:
+    """Compiled gazetteer + exclusions (internal; built once per gazetteer)."""
+
+    def __init__(self, gazetteer: pd.DataFrame, exclusions: pd.DataFrame):
+        self.rows = list(gazetteer[["country", "alias", "kind", "case_sensitive"]].itertuples(index=False, name=None))
+        self.automaton = ahocorasick.Automaton()
+        for i, (_, alias, _, case_sensitive) in enumerate(self.rows):
+            key = _canonical(alias)
+            exact = _SPACE_RUN.sub(" ", alias).translate(_APOSTROPHES)
+            upper = exact.upper() if len(exact) >= _MIN_UPPER_LEN else None
+            self.automaton.add_word(key, (len(key), i, case_sensitive, exact, upper,
+                                          alias[0].isalnum(), alias[-1].isalnum()))
+        self.automaton.make_automaton()
+        parts = [f"(?P<x{i}>{p})" for i, p in enumerate(exclusions["pattern"])]
+        self.exclusion = re.compile("|".join(parts)) if parts else None
+
+    def scan(self, text: str) -> list[tuple[int, int, int]]:
+        """Return ``(start, end, gazetteer_row)`` for each mention in ``text``."""
+        if _ODD_SPACE.search(text):
+            norm, offsets = _collapse_space(text)
+        else:
+            norm, offsets = text, None
+        norm = norm.translate(_APOSTROPHES)
+        lowered = norm.lower()
+        if len(lowered) != len(norm):  # a few characters lower-case to two; keep offsets aligned
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
+        found = []
+        n = len(norm)
+        for last, (length, row, case_sensitive, exact, upper, left_word, right_word) in self.automaton.iter(lowered):
+            start, end = last - length + 1, last + 1
+            if left_word and start > 0 and norm[start - 1].isalnum():
+                continue
+            if right_word and end < n and norm[end].isalnum():
+                continue
+            if case_sensitive and norm[start:end] != exact and norm[start:end] != upper:
+                continue
+            found.append((start, end, row))
+        if not found:
+            return []
+        if self.exclusion is not None:
+            masks = [m.span() for m in self.exclusion.finditer(norm) if m.end() > m.start()]
+            if masks:
+                found = [f for f in found if not any(f[0] < e and s < f[1] for s, e in masks)]
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        kept, reach = [], -1
+        for start, end, row in found:
+            if start >= reach:
+                kept.append((start, end, row))
+                reach = end
+        if offsets is not None:
+            kept = [(offsets[s], offsets[e - 1] + 1, r) for s, e, r in kept]
+        return kept
+
+
+def _collapse_space(text: str) -> tuple[str, list[int]]:
+    """Collapse whitespace runs to one space; return the text and each char's original offset."""
+    pieces, offsets, pos = [], [], 0
+    for m in _SPACE_RUN.finditer(text):
+        pieces.append(text[pos:m.start()])
+        offsets.extend(range(pos, m.start()))
+        pieces.append(" ")
+        offsets.append(m.start())
+        pos = m.end()
+    pieces.append(text[pos:])
+    offsets.extend(range(pos, len(text)))
+    return "".join(pieces), offsets
+
+
+@lru_cache(maxsize=1)
+def _default_matcher() -> _Matcher:
+    return _Matcher(load_gazetteer(), load_exclusions())
+
+
+def _matcher_for(gazetteer, exclusions) -> tuple[_Matcher, pd.DataFrame]:
+    if gazetteer is None and exclusions is None:
+        matcher = _default_matcher()
+    else:
+        matcher = _Matcher(load_gazetteer(gazetteer), load_exclusions(exclusions))
+    return matcher, matcher.rows
+
+
+def _sentence_frame(sentences) -> pd.DataFrame:
+    if isinstance(sentences, pd.DataFrame):
+        if "text" not in sentences.columns:
+            raise ValueError(f"detect_mentions needs a 'text' column; got columns {list(sentences.columns)}.")
+        frame = sentences
+        if "doc_id" not in frame.columns:
+            frame = frame.assign(doc_id=range(len(frame)))
+        for col in ("para_id", "sent_id"):
+            if col not in frame.columns:
+                frame = frame.assign(**{col: 0})
+        return frame
+    if isinstance(sentences, str):
+        raise ValueError("detect_mentions got one string; pass a list of strings or the sentences table.")
+    texts = list(sentences)
+    return pd.DataFrame({"doc_id": range(len(texts)), "para_id": 0, "sent_id": 0, "text": texts})
+
+
+def detect_mentions(sentences, *, gazetteer=None, exclusions=None, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Find every reference to a gazetteer country in each sentence.
+
+    Args:
+        sentences: The sentences table (``doc_id, para_id, sent_id, text``;
+            a missing ``para_id``/``sent_id`` is taken as 0, a missing
+            ``doc_id`` as the row position, so an articles table works too),
+            or a list of strings, where ``doc_id`` is the list position and
+            ``para_id = sent_id = 0``. Missing text (None/NaN) has no mentions.
+        gazetteer: Path or DataFrame for :func:`load_gazetteer`; ``None`` uses
+            the bundled file.
+        exclusions: Path or DataFrame for :func:`load_exclusions`; ``None`` uses
+            the bundled file.
+        kinds: Keep only mentions of these kinds (e.g. ``["name", "demonym"]``
+            for direct references). Applied after longest-match selection, so
+            "Bank of China" never falls back to the name "China".
+
+    Returns:
+        DataFrame ``doc_id, para_id, sent_id, country, alias, kind, start, end``,
+        one row per mention in text order; ``alias`` is the gazetteer's
+        spelling, ``start``/``end`` are character offsets into the sentence
+        text (``text[start:end]`` is the surface form).
+
+    Raises:
+        ValueError: No ``text`` column, an unknown kind, or a malformed
+            gazetteer/exclusion file (:class:`GazetteerError`).
+
+    Example:
+        >>> detect_mentions(["The South China Morning Post says China's DeepSeek leads."])[["country", "alias"]]
+          country     alias
+        0     CHN     China
+        1     CHN  DeepSeek
+    """
+    keep = None if kinds is None else set(kinds)
+    if keep is not None and keep - set(KINDS):
+        raise ValueError(f"detect_mentions: unknown kind(s) {sorted(keep - set(KINDS))}; use {list(KINDS)}.")
+    matcher, rows = _matcher_for(gazetteer, exclusions)
+    frame = _sentence_frame(sentences)
+    records = []
+    for doc_id, para_id, sent_id, text in zip(frame["doc_id"], frame["para_id"], frame["sent_id"], frame["text"]):
+        if not isinstance(text, str) or not text:
+            continue
+        for start, end, row in matcher.scan(text):
+            country, alias, kind, _ = rows[row]
+            if keep is None or kind in keep:
+                records.append((doc_id, para_id, sent_id, country, alias, kind, start, end))
+    out = pd.DataFrame.from_records(records, columns=MENTION_COLUMNS)
+    return out.astype({"start": "int64", "end": "int64"})
+
+
+def load_country_table(path=None) -> pd.DataFrame:
+    """Read the country display names and colours (``country, display_name, colour``).
+
+    Raises:
+        GazetteerError: A missing column, a duplicated country or a colour that is not ``#rrggbb``.
+    """
+    table, name = _read_csv(COUNTRY_TABLE_PATH if path is None else path, "country table")
+    missing = [c for c in ("country", "display_name", "colour") if c not in table.columns]
+    if missing:
+        raise GazetteerError(f"{name}: missing column(s) {missing}.")
+    for i, rec in enumerate(table.itertuples(index=False), start=1):
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", str(rec.colour)):
+            raise GazetteerError(f"{name} row {i}: colour {rec.colour!r} is not of the form #rrggbb.")
+    if table["country"].duplicated().any():
+        raise GazetteerError(f"{name}: country {table.loc[table['country'].duplicated(), 'country'].iloc[0]!r} listed twice.")
+    return table[["country", "display_name", "colour"]].reset_index(drop=True)
+
+
+def country_palette(countries: Sequence[str] | None = None, *, path=None) -> dict[str, str]:
+    """Colour per country code, for consistent figures across notebooks.
+
+    Args:
+        countries: Codes to return (in this order); ``None`` returns all.
+            A code missing from the table gets a neutral grey rather than an error,
+            so a user's new country still plots.
+        path: Optional replacement for ``resources/country_colours.csv``.
+
+    Returns:
+        ``{code: "#rrggbb"}``.
+    """
+    table = load_country_table(path)
+    colours = dict(zip(table["country"], table["colour"]))
+    if countries is None:
+        return colours
+    return {c: colours.get(c, "#999999") for c in countries}
+
+
+def country_names(*, path=None) -> dict[str, str]:
+    """Display name per country code (``{"CHN": "China", ...}``) from the country table."""
+    table = load_country_table(path)
+    return dict(zip(table["country"], table["display_name"]))
+
+
+SALIENCE_COLUMNS = ["doc_id", "country", "n_mentions", "share_of_mentions", "first_sent_id",
+                    "first_position", "in_title", "is_primary"]
+
+
+def article_salience(mentions: pd.DataFrame, articles: pd.DataFrame | None = None,
+                     sentences: pd.DataFrame | None = None, *, gazetteer=None, exclusions=None) -> pd.DataFrame:
+    """How prominent each country is in each article.
+
+    Args:
+        mentions: Output of :func:`detect_mentions` on the sentences table
+            (filter it by ``kind`` first to count only direct references).
+        articles: Optional articles table (``doc_id, title``); titles are
+            searched with the same gazetteer to fill ``in_title``.
+        sentences: Optional sentences table (``doc_id, sent_id``) giving each
+            article's sentence count, for ``first_position``.
+        gazetteer, exclusions: As in :func:`detect_mentions`, for titles.
+
+    Returns:
+        DataFrame ``doc_id, country, n_mentions, share_of_mentions,
+        first_sent_id, first_position, in_title, is_primary``, one row per
+        article and mentioned country. ``share_of_mentions`` is the country's
+        share of the article's mentions (all countries); ``first_position`` is
+        ``first_sent_id / n_sentences`` (0 = first sentence; NaN without
+        ``sentences``); ``in_title`` is a nullable boolean (NA without
+        ``articles``); ``is_primary`` marks the country :func:`primary_country`
+        picks (no row is primary in a tied article). A country mentioned only
+        in the title has ``n_mentions = 0``.
+    """
+    missing = [c for c in ("doc_id", "sent_id", "country") if c not in mentions.columns]
+    if missing:
+        raise ValueError(f"article_salience: mentions lacks columns {missing}; pass detect_mentions output.")
+    grouped = mentions.groupby(["doc_id", "country"], sort=True)
+    table = grouped.agg(n_mentions=("sent_id", "size"), first_sent_id=("sent_id", "min")).reset_index()
+    if articles is not None:
+        titles = detect_mentions(articles.assign(para_id=0, sent_id=0)[["doc_id", "para_id", "sent_id", "title"]]
+                                 .rename(columns={"title": "text"}), gazetteer=gazetteer, exclusions=exclusions)
+        title_pairs = titles[["doc_id", "country"]].drop_duplicates().assign(in_title=True)
+        table = table.merge(title_pairs, on=["doc_id", "country"], how="outer")
+        table["n_mentions"] = table["n_mentions"].fillna(0).astype("int64")
+        table["in_title"] = table["in_title"].astype("boolean").fillna(False)
+    else:
+        table["in_title"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    totals = table.groupby("doc_id")["n_mentions"].transform("sum")
+    table["share_of_mentions"] = (table["n_mentions"] / totals.where(totals > 0)).fillna(0.0)
+    if sentences is not None:
+        n_sent = sentences.groupby("doc_id")["sent_id"].size()
+        table["first_position"] = table["first_sent_id"] / table["doc_id"].map(n_sent)
+    else:
+        table["first_position"] = float("nan")
+    table = table.sort_values(["doc_id", "country"]).reset_index(drop=True)
+    primary = primary_country(table)
+    winners = set(zip(primary["doc_id"], primary["primary_country"]))
+    table["is_primary"] = [(d, c) in winners for d, c in zip(table["doc_id"], table["country"])]
+    return table[SALIENCE_COLUMNS]
+
+
+def primary_country(salience: pd.DataFrame, articles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The country an article is mainly about.
+
+    The country with most body mentions wins; ties are broken by presence in the
+    title, then by the earliest first mention. Anything still tied is reported
+    as ``"tie"`` with the tied codes listed; an article without any mention is
+    ``"none"`` (listed only when ``articles`` is given, since otherwise it is
+    unknown).
+
+    Args:
+        salience: Output of :func:`article_salience` (``doc_id, country,
+            n_mentions, first_sent_id, in_title``).
+        articles: Optional articles table (``doc_id``) so unmentioned articles appear.
+
+    Returns:
+        DataFrame ``doc_id, primary_country, tied_countries, n_mentions``:
+        ``tied_countries`` is ``"|"``-joined codes (empty unless a tie);
+        ``n_mentions`` is the winner's count (0 for ``"none"``).
+    """
+    rows = []
+    ranked = salience.assign(
+        _title=salience["in_title"].astype("boolean").fillna(False).astype(int),
+        _first=salience["first_sent_id"].fillna(float("inf")),
+    ).sort_values(["doc_id", "n_mentions", "_title", "_first", "country"],
+                  ascending=[True, False, False, True, True])
+    for doc_id, sub in ranked.groupby("doc_id", sort=True):
+        top = sub.iloc[0]
+        same = sub[(sub["n_mentions"] == top["n_mentions"]) & (sub["_title"] == top["_title"])
+                   & (sub["_first"] == top["_first"])]
+        if len(same) > 1:
+            rows.append((doc_id, "tie", "|".join(sorted(same["country"])), int(top["n_mentions"])))
+        else:
+            rows.append((doc_id, top["country"], "", int(top["n_mentions"])))
+    out = pd.DataFrame(rows, columns=["doc_id", "primary_country", "tied_countries", "n_mentions"])
+    if articles is not None:
+        absent = sorted(set(articles["doc_id"]) - set(out["doc_id"]), key=str)
+        none = pd.DataFrame({"doc_id": absent, "primary_country": "none", "tied_countries": "", "n_mentions": 0})
+        out = pd.concat([out, none], ignore_index=True) if len(none) else out
+    return out.astype({"n_mentions": "int64"})
