@@ -27,135 +27,27 @@ Matching rules (all tested in ``tests/test_countries.py``):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
 import ahocorasick
 import pandas as pd
 
-from .paths import RESOURCES_DIR
+from .gazetteer import (
+    APOSTROPHES, KINDS, SPACE_RUN, GazetteerError, canonical_alias, country_names, country_palette,
+    load_country_table, load_exclusions, load_gazetteer,
+)
 
 __all__ = [
-    "KINDS", "MENTION_COLUMNS", "GazetteerError", "load_gazetteer", "load_exclusions",
-    "detect_mentions", "article_salience", "primary_country", "load_country_table", "country_palette", "country_names",
+    "KINDS", "MENTION_COLUMNS", "SALIENCE_COLUMNS", "GazetteerError", "load_gazetteer", "load_exclusions",
+    "detect_mentions", "article_salience", "primary_country", "load_mention_gold", "evaluate_mentions",
+    "load_country_table", "country_palette",
+    "country_names",
 ]
 
-KINDS = ("name", "demonym", "place", "government", "person", "organisation")
 MENTION_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end"]
-GAZETTEER_PATH = RESOURCES_DIR / "gazetteer.csv"
-EXCLUSIONS_PATH = RESOURCES_DIR / "gazetteer_exclusions.csv"
-COUNTRY_TABLE_PATH = RESOURCES_DIR / "country_colours.csv"
-
-_GAZETTEER_COLUMNS = ["country", "alias", "kind", "case_sensitive"]
-_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _ODD_SPACE = re.compile(r"[^\S ]| {2,}")
-_SPACE_RUN = re.compile(r"\s+")
 _MIN_UPPER_LEN = 4
-
-
-class GazetteerError(ValueError):
-    """A gazetteer or exclusion file is malformed; the message names the file and row."""
-
-
-def _read_csv(source, what: str) -> tuple[pd.DataFrame, str]:
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), f"<{what} DataFrame>"
-    path = Path(source)
-    if not path.exists():
-        raise GazetteerError(f"{what} file {path} does not exist; pass an existing CSV path.")
-    return pd.read_csv(path, dtype=str, keep_default_na=False), str(path)
-
-
-def _canonical(alias: str) -> str:
-    """Search key of an alias: one space per whitespace run, straight apostrophes, lower case."""
-    return _SPACE_RUN.sub(" ", alias.strip()).translate(_APOSTROPHES).lower()
-
-
-def load_gazetteer(path=None) -> pd.DataFrame:
-    """Read and validate a gazetteer (aliases of the study's countries).
-
-    Args:
-        path: CSV path or DataFrame; ``None`` reads ``resources/gazetteer.csv``.
-            Required columns ``country, alias, kind, case_sensitive``; ``note``
-            is optional. ``kind`` is one of :data:`KINDS`.
-
-    Returns:
-        DataFrame ``country, alias, kind, case_sensitive (bool), note, row``
-        (``row`` is the 1-based data row of the file, for error messages).
-
-    Raises:
-        GazetteerError: A missing column, an empty alias or country, an unknown
-            kind or case flag, or one alias listed twice (in any case), with the
-            offending row numbers.
-    """
-    table, name = _read_csv(GAZETTEER_PATH if path is None else path, "gazetteer")
-    missing = [c for c in _GAZETTEER_COLUMNS if c not in table.columns]
-    if missing:
-        raise GazetteerError(f"{name}: missing column(s) {missing}; a gazetteer needs {_GAZETTEER_COLUMNS}.")
-    table = table.fillna("").astype(str)
-    if "note" not in table.columns:
-        table["note"] = ""
-    table["row"] = range(1, len(table) + 1)
-    flags = []
-    for rec in table.itertuples(index=False):
-        where = f"{name} row {rec.row} (alias {rec.alias!r})"
-        if not rec.alias.strip() or not rec.country.strip():
-            raise GazetteerError(f"{where}: empty alias or country; fill it in or delete the row.")
-        if rec.kind not in KINDS:
-            raise GazetteerError(f"{where}: kind {rec.kind!r} is not one of {list(KINDS)}.")
-        flag = rec.case_sensitive.strip().lower()
-        if flag not in _TRUE | _FALSE:
-            raise GazetteerError(f"{where}: case_sensitive must be true or false, got {rec.case_sensitive!r}.")
-        flags.append(flag in _TRUE)
-    table["case_sensitive"] = flags
-    table["alias"] = table["alias"].str.strip()
-    table["country"] = table["country"].str.strip()
-    keys = table["alias"].map(_canonical)
-    dup = keys[keys.duplicated(keep=False)]
-    if not dup.empty:
-        key = dup.iloc[0]
-        rows = table.loc[keys == key, ["row", "country"]].to_records(index=False).tolist()
-        raise GazetteerError(
-            f"{name}: alias {key!r} is listed more than once (rows, countries: {rows}); "
-            "an alias must map to exactly one country and kind: keep one row.")
-    return table[["country", "alias", "kind", "case_sensitive", "note", "row"]].reset_index(drop=True)
-
-
-def load_exclusions(path=None) -> pd.DataFrame:
-    """Read and validate the exclusion patterns (text that must not count as a country).
-
-    Args:
-        path: CSV path or DataFrame with a ``pattern`` column (Python regular
-            expression, case-sensitive unless it sets ``(?i)``) and optional
-            ``reason`` and ``example``; ``None`` reads the bundled file.
-
-    Returns:
-        DataFrame ``pattern, reason, example, row``.
-
-    Raises:
-        GazetteerError: Missing ``pattern`` column, an empty pattern, an invalid
-            regular expression, or a named group (reserved), naming the row.
-    """
-    table, name = _read_csv(EXCLUSIONS_PATH if path is None else path, "exclusions")
-    if "pattern" not in table.columns:
-        raise GazetteerError(f"{name}: missing column 'pattern' (columns: {list(table.columns)}).")
-    table = table.fillna("").astype(str)
-    for col in ("reason", "example"):
-        if col not in table.columns:
-            table[col] = ""
-    table["row"] = range(1, len(table) + 1)
-    for rec in table.itertuples(index=False):
-        if not rec.pattern.strip():
-            raise GazetteerError(f"{name} row {rec.row}: empty pattern; fill it in or delete the row.")
-        try:
-            compiled = re.compile(rec.pattern)
-        except re.error as exc:
-            raise GazetteerError(f"{name} row {rec.row}: invalid regular expression {rec.pattern!r}: {exc}.") from exc
-        if compiled.groupindex:
-            raise GazetteerError(f"{name} row {rec.row}: named groups are reserved; use (?:...) in {rec.pattern!r}.")
-    return table[["pattern", "reason", "example", "row"]].reset_index(drop=True)
 
 
 class _Matcher:
@@ -165,8 +57,8 @@ class _Matcher:
         self.rows = list(gazetteer[["country", "alias", "kind", "case_sensitive"]].itertuples(index=False, name=None))
         self.automaton = ahocorasick.Automaton()
         for i, (_, alias, _, case_sensitive) in enumerate(self.rows):
-            key = _canonical(alias)
-            exact = _SPACE_RUN.sub(" ", alias).translate(_APOSTROPHES)
+            key = canonical_alias(alias)
+            exact = SPACE_RUN.sub(" ", alias).translate(APOSTROPHES)
             upper = exact.upper() if len(exact) >= _MIN_UPPER_LEN else None
             self.automaton.add_word(key, (len(key), i, case_sensitive, exact, upper,
                                           alias[0].isalnum(), alias[-1].isalnum()))
@@ -180,7 +72,7 @@ class _Matcher:
             norm, offsets = _collapse_space(text)
         else:
             norm, offsets = text, None
-        norm = norm.translate(_APOSTROPHES)
+        norm = norm.translate(APOSTROPHES)
         lowered = norm.lower()
         if len(lowered) != len(norm):  # a few characters lower-case to two; keep offsets aligned
             lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
@@ -215,7 +107,7 @@ class _Matcher:
 def _collapse_space(text: str) -> tuple[str, list[int]]:
     """Collapse whitespace runs to one space; return the text and each char's original offset."""
     pieces, offsets, pos = [], [], 0
-    for m in _SPACE_RUN.finditer(text):
+    for m in SPACE_RUN.finditer(text):
         pieces.append(text[pos:m.start()])
         offsets.extend(range(pos, m.start()))
         pieces.append(" ")
@@ -304,49 +196,6 @@ def detect_mentions(sentences, *, gazetteer=None, exclusions=None, kinds: Iterab
                 records.append((doc_id, para_id, sent_id, country, alias, kind, start, end))
     out = pd.DataFrame.from_records(records, columns=MENTION_COLUMNS)
     return out.astype({"start": "int64", "end": "int64"})
-
-
-def load_country_table(path=None) -> pd.DataFrame:
-    """Read the country display names and colours (``country, display_name, colour``).
-
-    Raises:
-        GazetteerError: A missing column, a duplicated country or a colour that is not ``#rrggbb``.
-    """
-    table, name = _read_csv(COUNTRY_TABLE_PATH if path is None else path, "country table")
-    missing = [c for c in ("country", "display_name", "colour") if c not in table.columns]
-    if missing:
-        raise GazetteerError(f"{name}: missing column(s) {missing}.")
-    for i, rec in enumerate(table.itertuples(index=False), start=1):
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", str(rec.colour)):
-            raise GazetteerError(f"{name} row {i}: colour {rec.colour!r} is not of the form #rrggbb.")
-    if table["country"].duplicated().any():
-        raise GazetteerError(f"{name}: country {table.loc[table['country'].duplicated(), 'country'].iloc[0]!r} listed twice.")
-    return table[["country", "display_name", "colour"]].reset_index(drop=True)
-
-
-def country_palette(countries: Sequence[str] | None = None, *, path=None) -> dict[str, str]:
-    """Colour per country code, for consistent figures across notebooks.
-
-    Args:
-        countries: Codes to return (in this order); ``None`` returns all.
-            A code missing from the table gets a neutral grey rather than an error,
-            so a user's new country still plots.
-        path: Optional replacement for ``resources/country_colours.csv``.
-
-    Returns:
-        ``{code: "#rrggbb"}``.
-    """
-    table = load_country_table(path)
-    colours = dict(zip(table["country"], table["colour"]))
-    if countries is None:
-        return colours
-    return {c: colours.get(c, "#999999") for c in countries}
-
-
-def country_names(*, path=None) -> dict[str, str]:
-    """Display name per country code (``{"CHN": "China", ...}``) from the country table."""
-    table = load_country_table(path)
-    return dict(zip(table["country"], table["display_name"]))
 
 
 SALIENCE_COLUMNS = ["doc_id", "country", "n_mentions", "share_of_mentions", "first_sent_id",
@@ -444,3 +293,131 @@ def primary_country(salience: pd.DataFrame, articles: pd.DataFrame | None = None
         none = pd.DataFrame({"doc_id": absent, "primary_country": "none", "tied_countries": "", "n_mentions": 0})
         out = pd.concat([out, none], ignore_index=True) if len(none) else out
     return out.astype({"n_mentions": "int64"})
+
+
+GOLD_COLUMNS = ["doc_id", "left", "surface", "right", "country", "kind", "scope", "note"]
+EVALUATION_COLUMNS = ["doc_id", "field", "start", "end", "surface", "country", "scope", "status", "note"]
+
+
+def load_mention_gold(path) -> pd.DataFrame:
+    """Read a hand-checked gold file of country mentions.
+
+    Each row is one reference, keyed by ``doc_id`` and its context so it survives
+    any segmentation: ``left + surface + right`` is a unique string of the
+    article (title or text), with ``left``/``right`` up to ~24 characters on the
+    same line. ``scope`` is ``codebook`` (the gazetteer should find it) or
+    ``beyond`` (a true reference outside the instrument's design, such as
+    coreference "Son" for Masayoshi Son; reported, not scored).
+
+    Returns:
+        DataFrame with :data:`GOLD_COLUMNS`.
+
+    Raises:
+        ValueError: A missing column, an empty surface, or an unknown scope, naming the row.
+    """
+    gold = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    if missing:
+        raise ValueError(f"{path}: gold file lacks columns {missing}.")
+    for i, rec in enumerate(gold.itertuples(index=False), start=1):
+        if not rec.surface or rec.scope not in ("codebook", "beyond"):
+            raise ValueError(f"{path} row {i}: empty surface or scope {rec.scope!r} not in (codebook, beyond).")
+    return gold[GOLD_COLUMNS]
+
+
+def _flexible(fragment: str) -> str:
+    """Regex for ``fragment`` tolerant of cleaning: any apostrophe, any whitespace run."""
+    out = []
+    for ch in fragment:
+        if ch in "'\u2019\u2018":
+            out.append("['\u2019\u2018]")
+        elif ch.isspace():
+            if not out or out[-1] != r"\s+":
+                out.append(r"\s+")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+def _locate_gold(gold: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    fields = articles.set_index("doc_id")[["text", "title"]].to_dict("index")
+    located = []
+    for rec in gold.itertuples(index=False):
+        pattern = re.compile(_flexible(rec.left) + "(" + _flexible(rec.surface) + ")" + _flexible(rec.right))
+        where = (None, -1, -1)
+        for field in ("text", "title"):
+            value = fields.get(rec.doc_id, {}).get(field)
+            m = pattern.search(value) if isinstance(value, str) else None
+            if m:
+                where = (field, m.start(1), m.end(1))
+                break
+        located.append(where)
+    return gold.assign(field=[w[0] for w in located], start=[w[1] for w in located], end=[w[2] for w in located])
+
+
+def evaluate_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, articles: pd.DataFrame,
+                      gold: pd.DataFrame, *, gazetteer=None, exclusions=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Precision and recall of detected mentions against a gold file.
+
+    Detected mentions are placed in the article by adding the sentence's
+    ``start``; titles are searched separately (``field = "title"``), since the
+    corpus keeps the title apart from the text. A detection matches a gold row
+    with the same document, field, start offset and country.
+
+    Args:
+        mentions: :func:`detect_mentions` output on ``sentences``.
+        sentences: Sentences table (``doc_id, sent_id, start``).
+        articles: Articles table (``doc_id, title, text``).
+        gold: :func:`load_mention_gold` output.
+        gazetteer, exclusions: As in :func:`detect_mentions`, for titles.
+
+    Returns:
+        ``(summary, detail)``. ``summary``: one row per scope (``codebook``;
+        ``all`` adding the ``beyond`` rows to the gold) with ``n_gold,
+        n_detected, true_positives, false_positives, false_negatives,
+        precision, recall, n_unlocated`` (gold rows whose context is not in the
+        corpus, e.g. a document it excluded; they are left out of the scores).
+        ``detail``: :data:`EVALUATION_COLUMNS`, one row per gold or detected
+        mention, ``status`` in ``tp, fp, fn, unlocated``.
+    """
+    docs = set(gold["doc_id"])
+    body = mentions[mentions["doc_id"].isin(docs)].merge(
+        sentences[["doc_id", "sent_id", "start"]].rename(columns={"start": "offset"}), on=["doc_id", "sent_id"])
+    body = body.assign(field="text", start=body["start"] + body["offset"], end=body["end"] + body["offset"])
+    arts = articles[articles["doc_id"].isin(docs)]
+    titles = detect_mentions(arts[["doc_id", "title"]].rename(columns={"title": "text"}),
+                             gazetteer=gazetteer, exclusions=exclusions).assign(field="title")
+    detected = pd.concat([body, titles], ignore_index=True)[["doc_id", "field", "start", "end", "country"]]
+    located = _locate_gold(gold, arts)
+    key = ["doc_id", "field", "start", "country"]
+    joined = located[located["field"].notna()].merge(detected, on=key, how="outer", suffixes=("", "_det"),
+                                                     indicator=True)
+    joined["status"] = joined["_merge"].map({"both": "tp", "left_only": "fn", "right_only": "fp"}).astype(str)
+    joined["end"] = joined["end"].fillna(joined["end_det"])
+    joined["scope"] = joined["scope"].fillna("detected")
+    unlocated = located[located["field"].isna()].assign(status="unlocated")
+    detail = pd.concat([joined, unlocated], ignore_index=True)
+    text_of = arts.set_index("doc_id")[["text", "title"]].to_dict("index")
+    detail["surface"] = [s if isinstance(s, str) else text_of[d][f][int(a):int(b)]
+                         for s, d, f, a, b in zip(detail["surface"], detail["doc_id"], detail["field"].fillna("text"),
+                                                  detail["start"], detail["end"])]
+    detail = detail.astype({"start": "int64", "end": "int64"}).fillna({"note": ""})
+    detail = detail.sort_values(["doc_id", "field", "start"]).reset_index(drop=True)[EVALUATION_COLUMNS]
+    return _score(detail), detail
+
+
+def _score(detail: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for scope, gold_scopes in (("codebook", {"codebook"}), ("all", {"codebook", "beyond"})):
+        # 'beyond' rows the matcher did find are true positives in both scopes.
+        sub = detail[detail["scope"].isin(gold_scopes | {"detected"})
+                     | ((detail["scope"] == "beyond") & (detail["status"] == "tp"))]
+        tp = int((sub["status"] == "tp").sum())
+        fp = int((sub["status"] == "fp").sum())
+        fn = int((sub["status"] == "fn").sum())
+        rows.append({"scope": scope, "n_gold": tp + fn, "n_detected": tp + fp, "true_positives": tp,
+                     "false_positives": fp, "false_negatives": fn,
+                     "precision": tp / (tp + fp) if tp + fp else float("nan"),
+                     "recall": tp / (tp + fn) if tp + fn else float("nan"),
+                     "n_unlocated": int(((detail["status"] == "unlocated") & detail["scope"].isin(gold_scopes)).sum())})
+    return pd.DataFrame(rows)
