@@ -34,6 +34,9 @@ STOPWORDS_FILE = RESOURCES_DIR / "topic_stopwords.txt"
 #: Below this many documents UMAP's spectral initialisation and neighbour graph are unreliable.
 MIN_DOCS_FOR_UMAP = 20
 OUTLIER_LABEL = "outliers (unassigned)"
+#: Tokens for topic words: letters (and inner hyphens), at least two characters.
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z\-]+\b"
+_UMAP_CACHE: dict[str, np.ndarray] = {}
 
 
 @contextmanager
@@ -235,10 +238,17 @@ class TopicModel:
         from umap import UMAP
 
         self.used_umap_ = True
-        nn = min(self.n_neighbors, n - 1)
-        reducer = UMAP(n_neighbors=nn, n_components=min(self.n_components, n - 2), min_dist=0.0,
-                       metric="cosine", random_state=self.seed, n_jobs=1)
-        return np.nan_to_num(reducer.fit_transform(embeddings)), reducer
+        nn, nc = min(self.n_neighbors, n - 1), min(self.n_components, n - 2)
+        reducer = UMAP(n_neighbors=nn, n_components=nc, min_dist=0.0, metric="cosine",
+                       random_state=self.seed, n_jobs=1)
+        # UMAP is deterministic for a seed, so refits with other topic counts reuse it (in memory only).
+        key = hashlib.sha1(embeddings.tobytes() + f"{nn}|{nc}|{self.seed}".encode()).hexdigest()
+        if key not in _UMAP_CACHE:
+            if len(_UMAP_CACHE) >= 8:
+                _UMAP_CACHE.pop(next(iter(_UMAP_CACHE)))
+            _UMAP_CACHE[key] = np.nan_to_num(reducer.fit_transform(embeddings))
+            self.umap_model_ = reducer
+        return _UMAP_CACHE[key], None
 
     def _cluster(self, reduced):
         from sklearn.cluster import KMeans
@@ -269,7 +279,7 @@ class TopicModel:
         from sklearn.feature_extraction.text import CountVectorizer
 
         return CountVectorizer(stop_words=load_topic_stopwords(), min_df=self.min_df if n > 20 else 1,
-                               token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]+\b")
+                               token_pattern=TOKEN_PATTERN)
 
     def _representation(self):
         from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance

@@ -1,0 +1,238 @@
+"""How good and how stable are the topics? NPMI, diversity, seed stability, baselines.
+
+NPMI is computed here (not via gensim) with **document** co-occurrence on the
+same documents the topics were fitted on: for top words ``w_i, w_j`` of a topic,
+``P(w)`` is the share of documents containing ``w`` and ``P(w_i, w_j)`` the share
+containing both; ``NPMI = log(P(w_i, w_j) / (P(w_i) P(w_j))) / -log P(w_i, w_j)``,
+``-1`` when the pair never co-occurs and ``1`` when it occurs in every document.
+A topic's NPMI is the mean over its word pairs; a model's the mean over topics.
+Topic diversity is the share of unique words among all topics' top words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .topics import TOKEN_PATTERN, TopicModel, load_topic_stopwords
+
+__all__ = [
+    "TopicFit", "npmi_coherence", "topic_npmi", "topic_diversity", "match_topics", "fit_baseline_topics",
+    "fit_bertopic_topics", "topic_stability", "compare_topic_models",
+]
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+@dataclass
+class TopicFit:
+    """One fitted topic model, reduced to what the quality measures need.
+
+    Attributes:
+        model: ``"bertopic"``, ``"lda"`` or ``"nmf"``.
+        seed: Seed used.
+        assignments: Topic per document (``-1`` = outlier).
+        topic_words: ``{topic: [top words]}`` (no outlier topic).
+    """
+
+    model: str
+    seed: int
+    assignments: np.ndarray
+    topic_words: dict[int, list[str]]
+
+
+def _as_word_lists(topic_words) -> list[list[str]]:
+    items = topic_words.values() if isinstance(topic_words, Mapping) else topic_words
+    return [list(words) for words in items]
+
+
+def _doc_sets(documents: Sequence[str]) -> list[set[str]]:
+    return [set(_TOKEN.findall(doc.lower())) if isinstance(doc, str) else set(doc) for doc in documents]
+
+
+def topic_npmi(topic_words, documents: Sequence[str], *, top_n: int = 10) -> pd.DataFrame:
+    """NPMI of each topic's top ``top_n`` words with document co-occurrence.
+
+    Args:
+        topic_words: ``{topic: [words]}`` or a list of word lists (topic = position).
+        documents: Texts (tokenised like the topic vectoriser, lower-cased) or
+            pre-tokenised iterables of words.
+        top_n: Words per topic.
+
+    Returns:
+        DataFrame ``topic``, ``npmi`` (NaN for a topic with fewer than two words), ``n_pairs``.
+
+    Raises:
+        ValueError: ``documents`` is empty.
+    """
+    if len(documents) == 0:
+        raise ValueError("topic_npmi needs the reference documents; got none.")
+    keys = list(topic_words.keys()) if isinstance(topic_words, Mapping) else list(range(len(topic_words)))
+    lists = [[w.lower() for w in words[:top_n]] for words in _as_word_lists(topic_words)]
+    vocab = sorted({w for words in lists for w in words})
+    index = {w: i for i, w in enumerate(vocab)}
+    sets = _doc_sets(documents)
+    x = np.zeros((len(sets), len(vocab)), dtype=np.float64)
+    for d, s in enumerate(sets):
+        for w in s & index.keys():
+            x[d, index[w]] = 1.0
+    n = float(len(sets))
+    co = (x.T @ x) / n
+    p = np.diag(co)
+    rows = []
+    for key, words in zip(keys, lists):
+        words = list(dict.fromkeys(words))
+        scores = [_pair_npmi(co[index[a], index[b]], p[index[a]], p[index[b]])
+                  for a, b in itertools.combinations(words, 2)]
+        rows.append({"topic": key, "npmi": float(np.mean(scores)) if scores else float("nan"),
+                     "n_pairs": len(scores)})
+    return pd.DataFrame(rows, columns=["topic", "npmi", "n_pairs"])
+
+
+def _pair_npmi(p_ij: float, p_i: float, p_j: float) -> float:
+    if p_ij <= 0.0:
+        return -1.0
+    if p_ij >= 1.0:
+        return 1.0
+    return float(np.log(p_ij / (p_i * p_j)) / -np.log(p_ij))
+
+
+def npmi_coherence(topic_words, documents: Sequence[str], *, top_n: int = 10) -> float:
+    """Mean topic NPMI (see :func:`topic_npmi`); NaN when no topic has two words."""
+    scores = topic_npmi(topic_words, documents, top_n=top_n)["npmi"].dropna()
+    return float(scores.mean()) if len(scores) else float("nan")
+
+
+def topic_diversity(topic_words, *, top_n: int = 10) -> float:
+    """Share of unique words among all topics' top ``top_n`` words (1 = no overlap).
+
+    Raises:
+        ValueError: No topics.
+    """
+    lists = [words[:top_n] for words in _as_word_lists(topic_words)]
+    total = sum(len(w) for w in lists)
+    if total == 0:
+        raise ValueError("topic_diversity needs at least one topic with words.")
+    return len({w for words in lists for w in words}) / total
+
+
+def match_topics(words_a, words_b, *, top_n: int = 10, min_shared: float = 0.5) -> float:
+    """Share of topics in ``a`` whose best counterpart in ``b`` shares >= ``min_shared`` of top words.
+
+    Averaged in both directions so the measure is symmetric. 1.0 = every topic reappears.
+    """
+    a = [set(w[:top_n]) for w in _as_word_lists(words_a)]
+    b = [set(w[:top_n]) for w in _as_word_lists(words_b)]
+    if not a or not b:
+        return float("nan")
+
+    def one_way(xs, ys):
+        return float(np.mean([max(len(x & y) / max(len(x), 1) for y in ys) >= min_shared for x in xs]))
+
+    return (one_way(a, b) + one_way(b, a)) / 2.0
+
+
+def _vectorize(documents, *, tfidf: bool):
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    cls = TfidfVectorizer if tfidf else CountVectorizer
+    vec = cls(stop_words=load_topic_stopwords(), token_pattern=TOKEN_PATTERN, min_df=2 if len(documents) > 50 else 1,
+              max_df=0.95 if len(documents) > 50 else 1.0)
+    return vec, vec.fit_transform(documents)
+
+
+def fit_baseline_topics(documents: Sequence[str], *, method: str, n_topics: int, seed: int = 42,
+                        top_n: int = 10) -> TopicFit:
+    """LDA (counts) or NMF (TF-IDF) from scikit-learn on the same documents and stop words.
+
+    Raises:
+        ValueError: Unknown ``method`` or fewer than 2 topics requested.
+    """
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+
+    if method not in {"lda", "nmf"}:
+        raise ValueError(f"method must be 'lda' or 'nmf', got {method!r}.")
+    if n_topics < 2:
+        raise ValueError(f"n_topics must be at least 2, got {n_topics}.")
+    vec, x = _vectorize(list(documents), tfidf=method == "nmf")
+    k = min(n_topics, x.shape[0], x.shape[1])
+    if method == "lda":
+        est = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=20, random_state=seed)
+    else:
+        est = NMF(n_components=k, init="nndsvdar", max_iter=400, random_state=seed)
+    doc_topic = est.fit_transform(x)
+    vocab = vec.get_feature_names_out()
+    words = {t: [str(vocab[i]) for i in np.argsort(-row, kind="stable")[:top_n]]
+             for t, row in enumerate(est.components_)}
+    return TopicFit(method, seed, doc_topic.argmax(axis=1), words)
+
+
+def fit_bertopic_topics(documents: Sequence[str], *, embeddings: np.ndarray | None = None, seed: int = 42,
+                        n_topics: int | None = None, **params) -> TopicFit:
+    """Our BERTopic pipeline (:class:`analysis.topics.TopicModel`) reduced to a :class:`TopicFit`."""
+    model = TopicModel(seed=seed, n_topics=n_topics, **params).fit(list(documents), embeddings=embeddings)
+    return TopicFit("bertopic", seed, model.document_topics_["topic"].to_numpy(), dict(model.topic_words_))
+
+
+def topic_stability(fits: Sequence[TopicFit], *, top_n: int = 10) -> pd.DataFrame:
+    """Pairwise agreement between fits of one model with different seeds.
+
+    Returns:
+        DataFrame ``seed_a``, ``seed_b``, ``ari`` (adjusted Rand index of document
+        assignments), ``matched_share`` (:func:`match_topics`), one row per pair.
+
+    Raises:
+        ValueError: Fewer than two fits, or fits over different numbers of documents.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    if len(fits) < 2:
+        raise ValueError("topic_stability needs at least two fits (different seeds).")
+    if len({len(f.assignments) for f in fits}) != 1:
+        raise ValueError("topic_stability: fits cover different numbers of documents; fit on the same documents.")
+    rows = [{"seed_a": a.seed, "seed_b": b.seed, "ari": float(adjusted_rand_score(a.assignments, b.assignments)),
+             "matched_share": match_topics(a.topic_words, b.topic_words, top_n=top_n)}
+            for a, b in itertools.combinations(fits, 2)]
+    return pd.DataFrame(rows, columns=["seed_a", "seed_b", "ari", "matched_share"])
+
+
+def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | None = None,
+                         seeds: Sequence[int] = (0, 1, 2, 3, 4), n_topics: int | None = None,
+                         models: Sequence[str] = ("bertopic", "lda", "nmf"), top_n: int = 10,
+                         fitters: Mapping[str, Callable] | None = None) -> pd.DataFrame:
+    """Quality and seed stability of BERTopic and the LDA/NMF baselines on the same documents.
+
+    LDA and NMF get as many topics as the first BERTopic fit found (or ``n_topics``).
+
+    Returns:
+        DataFrame ``model``, ``n_topics`` (mean over seeds), ``npmi``, ``diversity``
+        (means over seeds), ``stability_ari``, ``matched_share`` (means over seed
+        pairs), ``n_seeds``.
+    """
+    documents = list(documents)
+    rows, k = [], n_topics
+    for name in models:
+        fits = []
+        for seed in seeds:
+            if fitters and name in fitters:
+                fits.append(fitters[name](documents, seed=seed))
+            elif name == "bertopic":
+                fits.append(fit_bertopic_topics(documents, embeddings=embeddings, seed=seed, n_topics=n_topics))
+            else:
+                fits.append(fit_baseline_topics(documents, method=name, seed=seed, top_n=top_n, n_topics=k or 10))
+            if k is None and name == "bertopic":
+                k = max(2, len(fits[0].topic_words))
+        stab = topic_stability(fits, top_n=top_n) if len(fits) > 1 else pd.DataFrame({"ari": [np.nan],
+                                                                                        "matched_share": [np.nan]})
+        rows.append({"model": name, "n_topics": float(np.mean([len(f.topic_words) for f in fits])),
+                     "npmi": float(np.mean([npmi_coherence(f.topic_words, documents, top_n=top_n) for f in fits])),
+                     "diversity": float(np.mean([topic_diversity(f.topic_words, top_n=top_n) for f in fits])),
+                     "stability_ari": float(stab["ari"].mean()), "matched_share": float(stab["matched_share"].mean()),
+                     "n_seeds": len(fits)})
+    return pd.DataFrame(rows, columns=["model", "n_topics", "npmi", "diversity", "stability_ari",
+                                       "matched_share", "n_seeds"])
