@@ -326,11 +326,13 @@ def load_mention_gold(path) -> pd.DataFrame:
 
 
 def _flexible(fragment: str) -> str:
-    """Regex for ``fragment`` tolerant of cleaning: any apostrophe, any whitespace run."""
+    """Regex for ``fragment`` tolerant of cleaning: curly or straight quotes, any whitespace run."""
     out = []
     for ch in fragment:
         if ch in "'\u2019\u2018":
             out.append("['\u2019\u2018]")
+        elif ch in '"\u201c\u201d':
+            out.append('["\u201c\u201d]')
         elif ch.isspace():
             if not out or out[-1] != r"\s+":
                 out.append(r"\s+")

@@ -332,3 +332,17 @@ def test_evaluation_counts_false_positives_and_misses():
     assert (code["true_positives"], code["false_positives"], code["false_negatives"], code["n_unlocated"]) == (1, 1, 1, 1)
     assert detail.set_index("surface")["status"].to_dict() == {"China": "fp", "Japan": "tp", "Son": "fn",
                                                                 "Gone": "unlocated"}
+
+
+def test_seed_precision_and_recall_with_the_real_corpus_pipeline(tmp_path):
+    corpus = pytest.importorskip("analysis.corpus")
+    if not hasattr(corpus, "prepare_corpus"):
+        pytest.skip("analysis.corpus.prepare_corpus is not available yet")
+    tables = corpus.prepare_corpus(None, out_dir=tmp_path)
+    gold = countries.load_mention_gold(GOLD_PATH)
+    summary, detail = countries.evaluate_mentions(countries.detect_mentions(tables.sentences), tables.sentences,
+                                                  tables.articles, gold)
+    code = summary.set_index("scope").loc["codebook"]
+    assert code["precision"] >= 0.98 and code["recall"] >= 0.95
+    # Only text the cleaning removed (logged) may be unlocated, never more than a handful of rows.
+    assert code["n_unlocated"] <= 5
