@@ -1,0 +1,273 @@
+"""Topics by country with uncertainty: shares within mentions and prevalence effects.
+
+BERTopic reports raw topic counts per group; here every comparison is a share
+**within** a country's mentions (so a country mentioned more often does not
+look more "topical"), with intervals from a cluster bootstrap over articles,
+and an STM-style prevalence regression: for each topic, the indicator "this
+document unit belongs to the topic" is regressed on the country mentioned
+(treatment-coded against a reference country), plus outlet and date when they
+vary. Intervals resample whole articles (``doc_id``), because units and
+mentions from one article are not independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .stats import bootstrap_by_group
+
+__all__ = ["link_mention_topics", "topic_shares_by_country", "topic_prevalence_effects",
+           "plot_topic_shares", "plot_topic_effects"]
+
+SHARE_COLUMNS = ["country", "topic", "topic_label", "share", "ci_low", "ci_high", "n_mentions", "n_docs"]
+EFFECT_COLUMNS = ["topic", "topic_label", "country", "reference", "estimate", "ci_low", "ci_high",
+                  "n_units", "n_docs", "n_boot_valid", "controls"]
+
+
+def _check(df: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks columns {missing} (has {list(df.columns)}); pass the {name} table.")
+
+
+def link_mention_topics(mentions: pd.DataFrame, document_topics: pd.DataFrame, *,
+                        countries: Sequence[str] | None = None) -> pd.DataFrame:
+    """Attach to each country mention the topic of the document unit it sits in.
+
+    Units are paragraphs (``para_id`` >= 0) or whole articles (``para_id`` == -1).
+
+    Args:
+        mentions: ``doc_id``, ``para_id``, ``country`` (from ``countries.detect_mentions``).
+        document_topics: ``doc_id``, ``para_id``, ``topic``, ``topic_label`` (``TopicModel.document_topics_``).
+        countries: Keep only these country codes (``None``: all).
+
+    Returns:
+        Mentions with ``topic`` and ``topic_label`` added; ``topic`` is ``<NA>``
+        where the unit was not modelled (e.g. a paragraph excluded as too short),
+        so callers can count what is left out.
+
+    Raises:
+        ValueError: Required columns are missing.
+    """
+    _check(mentions, ["doc_id", "para_id", "country"], "mentions")
+    _check(document_topics, ["doc_id", "para_id", "topic", "topic_label"], "document_topics")
+    m = mentions if countries is None else mentions[mentions["country"].isin(list(countries))]
+    units = document_topics[["doc_id", "para_id", "topic", "topic_label"]]
+    by_article = (units["para_id"] == -1).all() and len(units) > 0
+    keys = ["doc_id"] if by_article else ["doc_id", "para_id"]
+    units = units.drop(columns=["para_id"]) if by_article else units
+    out = m.merge(units, on=keys, how="left", validate="many_to_one")
+    out["topic"] = out["topic"].astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def topic_shares_by_country(mentions: pd.DataFrame, document_topics: pd.DataFrame, *,
+                            countries: Sequence[str] | None = None, by: str | None = None,
+                            articles: pd.DataFrame | None = None, n_boot: int = 2000,
+                            random_state: int = 0) -> pd.DataFrame:
+    """Share of each country's mentions falling in each topic, with cluster-bootstrap intervals.
+
+    Args:
+        mentions, document_topics, countries: As in :func:`link_mention_topics`.
+        by: Optional extra grouping: ``"outlet"`` or ``"period"`` (month of
+            ``published``); needs ``articles``. Rows with no outlet/date are
+            grouped under ``"unknown"`` rather than dropped.
+        articles: Articles table (``doc_id``, ``outlet``, ``published``).
+        n_boot, random_state: Bootstrap settings (articles are resampled).
+
+    Returns:
+        DataFrame ``country``, [``by``], ``topic``, ``topic_label``, ``share``,
+        ``ci_low``, ``ci_high``, ``n_mentions`` (mentions of the country in
+        modelled units), ``n_docs`` (articles). Empty (same columns) when no
+        mention of the countries falls in a modelled unit.
+
+    Raises:
+        ValueError: Unknown ``by``, or ``by`` without ``articles``.
+    """
+    linked = link_mention_topics(mentions, document_topics, countries=countries)
+    linked = linked[linked["topic"].notna()]
+    groups = ["country"] + _add_group(linked, by, articles)
+    cols = groups[:1] + groups[1:] + SHARE_COLUMNS[1:]
+    if linked.empty:
+        return pd.DataFrame(columns=cols)
+    if by:
+        linked = linked.assign(**{by: _group_values(linked, by, articles)})
+    labels = document_topics.drop_duplicates("topic").set_index("topic")["topic_label"]
+    frames = []
+    for topic in sorted(document_topics["topic"].unique()):
+        part = linked.assign(in_topic=(linked["topic"] == topic).astype(float), topic=int(topic))
+        est = bootstrap_by_group(part, "in_topic", groups, cluster="doc_id", n_boot=n_boot, random_state=random_state)
+        frames.append(est.assign(topic=int(topic), topic_label=labels[topic]))
+    out = pd.concat(frames, ignore_index=True).rename(columns={"estimate": "share", "n": "n_mentions",
+                                                                "n_clusters": "n_docs"})
+    return out[cols].sort_values(groups + ["topic"], kind="stable").reset_index(drop=True)
+
+
+def _add_group(linked, by, articles) -> list[str]:
+    if by is None:
+        return []
+    if by not in {"outlet", "period"}:
+        raise ValueError(f"by must be None, 'outlet' or 'period', got {by!r}.")
+    if articles is None:
+        raise ValueError(f"by={by!r} needs the articles table (doc_id, outlet, published).")
+    return [by]
+
+
+def _group_values(linked: pd.DataFrame, by: str, articles: pd.DataFrame) -> pd.Series:
+    _check(articles, ["doc_id", "outlet" if by == "outlet" else "published"], "articles")
+    if by == "outlet":
+        values = linked["doc_id"].map(articles.set_index("doc_id")["outlet"])
+    else:
+        published = pd.to_datetime(articles.set_index("doc_id")["published"], utc=True, errors="coerce")
+        values = linked["doc_id"].map(published.dt.strftime("%Y-%m"))
+    return values.fillna("unknown").replace("", "unknown").astype(str)
+
+
+def _design(units: pd.DataFrame, countries: list[str], reference: str, articles) -> tuple[np.ndarray, list[str], str]:
+    """Intercept, country dummies (vs reference), and controls that vary and keep full rank."""
+    cols = [np.ones(len(units))] + [(units["country"] == c).to_numpy(float) for c in countries if c != reference]
+    x = np.column_stack(cols)
+    controls = []
+    if articles is not None:
+        meta = articles.set_index("doc_id")
+        candidates = []
+        if "outlet" in meta.columns:
+            outlet = units["doc_id"].map(meta["outlet"]).fillna("unknown")
+            levels = sorted(outlet.unique())[1:]
+            candidates.append(("outlet", np.column_stack([(outlet == lv).to_numpy(float) for lv in levels])
+                               if levels else None))
+        if "published" in meta.columns:
+            date = pd.to_datetime(units["doc_id"].map(meta["published"]), utc=True, errors="coerce")
+            if date.notna().all() and date.nunique() > 1:
+                days = (date - date.min()).dt.total_seconds().to_numpy() / 86400.0
+                candidates.append(("date", ((days - days.mean()) / days.std()).reshape(-1, 1)))
+        for name, block in candidates:
+            if block is None:
+                continue
+            trial = np.column_stack([x, block])
+            if np.linalg.matrix_rank(trial) == trial.shape[1]:
+                x, controls = trial, controls + [name]
+    return x, controls, "+".join(controls) or "none"
+
+
+def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFrame, *,
+                             countries: Sequence[str] = ("CHN", "JPN", "MYS"), reference: str | None = None,
+                             articles: pd.DataFrame | None = None, n_boot: int = 1000, ci: float = 0.95,
+                             random_state: int = 0) -> pd.DataFrame:
+    """STM-style prevalence regression: topic membership on country (+ outlet/date).
+
+    The unit is a (document unit, country) pair: a paragraph mentioning Japan
+    twice counts once for Japan. For each topic, a linear probability model
+    ``1[unit in topic] ~ country (+ outlet + date)`` is fitted by least squares;
+    a country's coefficient is the difference in topic prevalence from the
+    reference country, holding the controls fixed. Controls enter only when
+    they vary and keep the design full rank (``controls`` says which did).
+    Intervals: percentile bootstrap resampling whole articles; replicates that
+    lose a country entirely are discarded (``n_boot_valid``).
+
+    Returns:
+        DataFrame ``topic``, ``topic_label``, ``country``, ``reference``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``n_units``, ``n_docs``,
+        ``n_boot_valid``, ``controls``. Empty (same columns) when fewer than two
+        of ``countries`` are mentioned in modelled units.
+    """
+    linked = link_mention_topics(mentions, document_topics, countries=countries)
+    linked = linked[linked["topic"].notna()]
+    present = [c for c in countries if c in set(linked["country"])]
+    if len(present) < 2:
+        return pd.DataFrame(columns=EFFECT_COLUMNS)
+    reference = reference if reference in present else present[0]
+    units = linked.drop_duplicates(["doc_id", "para_id", "country"]).reset_index(drop=True)
+    x, _, controls = _design(units, present, reference, articles)
+    others = [c for c in present if c != reference]
+    docs, codes = np.unique(units["doc_id"].astype(str), return_inverse=True)
+    rng = np.random.default_rng(random_state)
+    weights = rng.multinomial(len(docs), np.full(len(docs), 1.0 / len(docs)), size=n_boot)[:, codes].astype(float)
+    labels = document_topics.drop_duplicates("topic").set_index("topic")["topic_label"]
+    rows = []
+    for topic in sorted(t for t in document_topics["topic"].unique() if t != -1):
+        y = (units["topic"] == topic).to_numpy(float)
+        est = np.linalg.lstsq(x, y, rcond=None)[0][1:1 + len(others)]
+        boot = np.array([_weighted_fit(x, y, w, len(others)) for w in weights])
+        valid = ~np.isnan(boot).any(axis=1)
+        alpha = (1 - ci) / 2
+        lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any()
+                  else np.full((2, len(others)), np.nan))
+        for j, country in enumerate(others):
+            rows.append({"topic": int(topic), "topic_label": labels[topic], "country": country,
+                         "reference": reference, "estimate": float(est[j]), "ci_low": float(lo[j]),
+                         "ci_high": float(hi[j]), "n_units": int((units["country"] == country).sum()),
+                         "n_docs": int(units.loc[units["country"] == country, "doc_id"].nunique()),
+                         "n_boot_valid": int(valid.sum()), "controls": controls})
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+
+
+def _weighted_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_country: int) -> np.ndarray:
+    keep = w > 0
+    xs, ys, sw = x[keep], y[keep], np.sqrt(w[keep])
+    # A replicate without the reference or a compared country cannot estimate that contrast.
+    if xs[:, 1:1 + n_country].sum(axis=0).min() == 0 or (xs[:, 1:1 + n_country].sum(axis=1) == 0).sum() == 0:
+        return np.full(n_country, np.nan)
+    xw = xs * sw[:, None]
+    if np.linalg.matrix_rank(xw) < xw.shape[1]:
+        return np.full(n_country, np.nan)
+    return np.linalg.lstsq(xw, ys * sw, rcond=None)[0][1:1 + n_country]
+
+
+def _colours(countries) -> dict[str, str]:
+    try:
+        from .countries import country_palette
+    except ImportError:  # countries module absent: fall back to matplotlib's cycle
+        return {}
+    return country_palette(list(countries))
+
+
+def plot_topic_shares(shares: pd.DataFrame, *, title: str = "Topic share within each country's mentions"):
+    """Dot-and-interval plot of :func:`topic_shares_by_country` (no ``by``); returns a Figure."""
+    import matplotlib.pyplot as plt
+
+    _check(shares, ["country", "topic_label", "share", "ci_low", "ci_high"], "shares")
+    labels = list(dict.fromkeys(shares.sort_values("topic")["topic_label"])) if len(shares) else []
+    countries = list(dict.fromkeys(shares["country"]))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 2) + 1.2))
+    _dodge(ax, shares, labels, countries, "share")
+    ax.set_xlabel("share of the country's mentions in topic (95% cluster-bootstrap CI)")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_title(title)
+    return fig
+
+
+def plot_topic_effects(effects: pd.DataFrame, *, title: str | None = None):
+    """Coefficient plot of :func:`topic_prevalence_effects`; returns a Figure."""
+    import matplotlib.pyplot as plt
+
+    _check(effects, ["country", "topic_label", "estimate", "ci_low", "ci_high"], "effects")
+    labels = list(dict.fromkeys(effects.sort_values("topic")["topic_label"])) if len(effects) else []
+    countries = list(dict.fromkeys(effects["country"]))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 2) + 1.2))
+    _dodge(ax, effects, labels, countries, "estimate")
+    ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
+    ref = effects["reference"].iloc[0] if len(effects) else "reference"
+    ax.set_xlabel(f"difference in topic prevalence vs {ref} (95% cluster-bootstrap CI)")
+    ax.set_title(title or f"Topic prevalence by country (controls: {effects['controls'].iloc[0] if len(effects) else 'none'})")
+    return fig
+
+
+def _dodge(ax, table, labels, countries, value):
+    colours = _colours(countries)
+    step = 0.8 / max(len(countries), 1)
+    for i, country in enumerate(countries):
+        sub = table[table["country"] == country].set_index("topic_label").reindex(labels)
+        y = np.arange(len(labels)) - 0.4 + step * (i + 0.5)
+        err = np.vstack([sub[value] - sub["ci_low"], sub["ci_high"] - sub[value]]).clip(min=0)
+        ax.errorbar(sub[value], y, xerr=err, fmt="o", ms=4, capsize=2, label=country, color=colours.get(country))
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_ylabel("topic")
+    if countries:
+        ax.legend(title="country", loc="best", fontsize=8)
+    if not labels:
+        ax.text(0.5, 0.5, "no mentions of these countries in modelled text", ha="center", transform=ax.transAxes)

@@ -1,0 +1,146 @@
+"""Benchmark: topic quality, stability, time and memory on BBC News and 20 Newsgroups.
+
+Protocol (Grootendorst 2022, as far as it applies here): NPMI over each topic's
+top 10 words with document co-occurrence on the same documents, and topic
+diversity over the same top 10 words, averaged over models of 10, 20, 30, 40
+and 50 topics and 3 seeds. Stability: 5 seeds at 30 topics (ARI of document
+assignments and share of topics matched by top words, mean over seed pairs).
+BERTopic is our pipeline (analysis.topics.TopicModel: UMAP + HDBSCAN reduced to
+k topics, KeyBERTInspired + MMR words) on cached MiniLM embeddings; LDA and NMF
+are scikit-learn on the same documents and stop words.
+
+Prints one JSON line per dataset and model (keys dataset, model, npmi,
+diversity, stability_ari, seconds, peak_mb, plus details and the paper's
+figures). ``seconds`` is the median over seeds of a seed's first fit from cached
+embeddings (UMAP included; later topic counts of that seed reuse UMAP);
+``peak_mb`` is the peak traced Python/NumPy allocation over that model's fits
+(tracemalloc). Embedding time is reported on its own line.
+
+Usage:
+    nice -n 5 .venv/bin/python bench/topics.py                       # BBC full, 20NG 2000 docs
+    nice -n 5 .venv/bin/python bench/topics.py --datasets 20newsgroups --limit 5000
+    nice -n 5 .venv/bin/python bench/topics.py --embed-only           # just fill the embedding cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from analysis.embeddings import embed_texts  # noqa: E402
+from analysis.paths import DatasetMissingError, dataset_path  # noqa: E402
+from analysis.topic_quality import (  # noqa: E402
+    fit_baseline_topics, fit_bertopic_topics, npmi_coherence, topic_diversity, topic_stability,
+)
+
+PAPER = {  # Grootendorst (2022), Table 1, as quoted in issue 4
+    ("bbc_news", "bertopic"): (0.167, 0.794), ("bbc_news", "lda"): (0.014, 0.577),
+    ("bbc_news", "nmf"): (0.012, 0.549), ("20newsgroups", "bertopic"): (0.166, 0.851),
+}
+_QUOTE = re.compile(r"^\s*(>|\||In article <|.*\bwrites:\s*$)")
+
+
+def load_bbc(limit: int | None, seed: int) -> tuple[list[str], str]:
+    path = dataset_path("bbc_news", "bbc_news.jsonl")
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    docs = [r["title"] + "\n\n" + r["text"] for r in rows]
+    return _subsample(docs, limit, seed, "all 2,225 articles (title + text, duplicates kept)")
+
+
+def load_20ng(limit: int | None, seed: int) -> tuple[list[str], str]:
+    path = dataset_path("20newsgroups", "20newsgroups_bydate.jsonl.gz")
+    docs = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            body = "\n".join(ln for ln in json.loads(line)["text"].splitlines() if not _QUOTE.match(ln)).strip()
+            if len(body.split()) >= 5:
+                docs.append(body)
+    note = f"train+test bodies, quoted lines removed, >=5 words: {len(docs)} posts"
+    return _subsample(docs, limit, seed, note)
+
+
+def _subsample(docs, limit, seed, note):
+    if limit is None or limit >= len(docs):
+        return docs, note
+    idx = np.sort(np.random.default_rng(seed).choice(len(docs), size=limit, replace=False))
+    return [docs[i] for i in idx], f"{note}; random subsample of {limit} (seed {seed})"
+
+
+def fit_one(model, docs, emb, k, seed):
+    if model == "bertopic":
+        return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=k, clustering="hdbscan",
+                                   reduce_outliers=False)
+    return fit_baseline_topics(docs, method=model, n_topics=k, seed=seed)
+
+
+def bench_model(dataset, model, docs, emb, ks, seeds, stab_seeds, stab_k, note):
+    tracemalloc.start()
+    fits, cold, t_all = {}, [], time.perf_counter()
+    for seed in sorted(set(seeds) | set(stab_seeds)):
+        for i, k in enumerate(ks if seed in seeds else [stab_k]):
+            t0 = time.perf_counter()
+            fits[(k, seed)] = fit_one(model, docs, emb, k, seed)
+            if i == 0:  # first fit of a seed: UMAP runs (later k reuse it)
+                cold.append(time.perf_counter() - t0)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    scored = [fits[(k, s)] for k in ks for s in seeds]
+    stab = topic_stability([fits[(stab_k, s)] for s in stab_seeds])
+    paper = PAPER.get((dataset, model), (None, None))
+    return {"dataset": dataset, "model": model,
+            "npmi": round(float(np.mean([npmi_coherence(f.topic_words, docs) for f in scored])), 4),
+            "diversity": round(float(np.mean([topic_diversity(f.topic_words) for f in scored])), 4),
+            "stability_ari": round(float(stab["ari"].mean()), 4), "seconds": round(float(np.median(cold)), 2),
+            "peak_mb": round(peak, 1), "matched_share": round(float(stab["matched_share"].mean()), 4),
+            "n_topics_found": [len(fits[(k, seeds[0])].topic_words) for k in ks],
+            "total_seconds": round(time.perf_counter() - t_all, 1), "n_fits": len(fits),
+            "paper_npmi": paper[0], "paper_diversity": paper[1], "n_docs": len(docs), "docs": note,
+            "ks": ks, "seeds": seeds, "stability_seeds": stab_seeds, "stability_k": stab_k}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", nargs="+", default=["bbc_news", "20newsgroups"])
+    ap.add_argument("--models", nargs="+", default=["bertopic", "lda", "nmf"])
+    ap.add_argument("--limit", type=int, default=2000, help="20 Newsgroups subsample size (BBC always full)")
+    ap.add_argument("--bbc-limit", type=int, default=None)
+    ap.add_argument("--ks", nargs="+", type=int, default=[10, 20, 30, 40, 50])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--stability-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    ap.add_argument("--stability-k", type=int, default=30)
+    ap.add_argument("--embed-only", action="store_true")
+    args = ap.parse_args(argv)
+    loaders = {"bbc_news": (load_bbc, args.bbc_limit), "20newsgroups": (load_20ng, args.limit)}
+    for dataset in args.datasets:
+        loader, limit = loaders[dataset]
+        try:
+            docs, note = loader(limit, 0)
+        except DatasetMissingError as exc:
+            print(json.dumps({"dataset": dataset, "skipped": str(exc)}), flush=True)
+            continue
+        t0 = time.perf_counter()
+        emb = embed_texts(docs)
+        print(json.dumps({"dataset": dataset, "step": "embed (cache-aware)", "n_docs": len(docs),
+                          "seconds": round(time.perf_counter() - t0, 1), "docs": note}), flush=True)
+        if args.embed_only:
+            continue
+        for model in args.models:
+            print(json.dumps(bench_model(dataset, model, docs, emb, args.ks, args.seeds, args.stability_seeds,
+                                         args.stability_k, note)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
