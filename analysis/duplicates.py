@@ -66,7 +66,9 @@ def find_duplicates(articles: pd.DataFrame, *, threshold: float = 0.8, shingle_s
         else:
             first_by_key[key] = doc_id
             kept.append((doc_id, str(text)))
-    lsh = MinHashLSH(threshold=min(threshold, 0.99), num_perm=num_perm)
+    # A lower LSH threshold than the decision threshold buys candidate recall;
+    # the decision itself uses the exact Jaccard similarity.
+    lsh = MinHashLSH(threshold=min(0.9, max(0.05, threshold - 0.1)), num_perm=num_perm)
     shingle_sets = {}
     for doc_id, text in kept:
         shingles = _shingles(text, shingle_size)

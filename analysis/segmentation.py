@@ -53,7 +53,7 @@ def _starters() -> frozenset:
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` offsets of the paragraphs of ``text`` (stripped spans)."""
-    if _BLANK_LINE.search(text):
+    if _BLANK_LINE.search(text.strip()):
         pieces = [(m.start(), m.end()) for m in re.finditer(r"(?:(?!\n[ \t]*\n).)+", text, re.S)]
     else:
         pieces = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]

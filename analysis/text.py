@@ -267,7 +267,7 @@ def clean_text(text: str, *, rules=None, title: str = "") -> CleanResult:
     rules = load_boilerplate_rules() if rules is None else rules
     by_name = {r.name: r for r in rules}
     plan, found_title = _plan_line_removals(text, rules, title)
-    result = CleanResult(text="", title=found_title)
+    result = CleanResult(text="", title="" if title else found_title)
     spans = _line_spans(text)
     keep = [True] * len(text)
     for i, (name, match) in sorted(plan.items()):
