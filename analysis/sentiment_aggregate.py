@@ -18,7 +18,7 @@ from .sentiment import DEFAULT_SCORER, predict_target_sentiment
 
 __all__ = [
     "SCORED_COLUMNS", "ARTICLE_COLUMNS", "score_mentions", "aggregate_articles", "summarise_sentiment",
-    "compare_countries", "select_evidence", "find_disagreements", "plot_country_sentiment",
+    "compare_countries", "summarise_coverage", "select_evidence", "find_disagreements", "plot_country_sentiment",
 ]
 
 SCORED_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end", "sentence",
@@ -126,6 +126,23 @@ def summarise_sentiment(article_scores: pd.DataFrame, *, by=("country",), articl
         frames.append(res.assign(measure=measure))
     cols = ["measure", *by, "estimate", "ci_low", "ci_high", "n", "n_clusters"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def summarise_coverage(scored: pd.DataFrame, countries) -> pd.DataFrame:
+    """How much evidence each requested country has, and what can be computed from it.
+
+    Returns:
+        DataFrame ``country``, ``n_mentions``, ``n_articles``, ``status``: ``"ok"``,
+        ``"no mentions: no sentiment"`` or ``"1 article: no interval or test"``.
+    """
+    rows = []
+    for country in countries:
+        sub = scored[scored["country"] == country]
+        n_articles = sub["doc_id"].nunique()
+        status = ("no mentions: no sentiment" if n_articles == 0 else
+                  "1 article: no interval or test" if n_articles == 1 else "ok")
+        rows.append({"country": country, "n_mentions": len(sub), "n_articles": n_articles, "status": status})
+    return pd.DataFrame(rows, columns=["country", "n_mentions", "n_articles", "status"])
 
 
 def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: str = "mean_score",

@@ -166,3 +166,21 @@ def test_plot_country_sentiment_returns_figure_with_intervals():
     fig = agg.plot_country_sentiment(agg.summarise_sentiment(arts, n_boot=100))
     ax = fig.axes[0]
     assert "interval" in ax.get_xlabel() and len(ax.get_yticklabels()) == 2
+
+
+def test_summarise_coverage_states_what_cannot_be_computed():
+    scored = _scored([("a", "CHN", "neutral", 0.0), ("b", "CHN", "negative", -0.5), ("a", "JPN", "neutral", 0.1),
+                      ("a", "JPN", "positive", 0.6)])
+    cov = agg.summarise_coverage(scored, ["CHN", "JPN", "MYS"]).set_index("country")
+    assert cov["status"].to_dict() == {"CHN": "ok", "JPN": "1 article: no interval or test",
+                                       "MYS": "no mentions: no sentiment"}
+    assert cov.loc["JPN", "n_mentions"] == 2 and cov.loc["MYS", "n_articles"] == 0
+
+
+def test_summaries_of_empty_corpus_do_not_crash():
+    arts = agg.aggregate_articles(agg.score_mentions(MENTIONS.iloc[:0], SENTENCES, scorer="vader"))
+    assert agg.summarise_sentiment(arts, n_boot=10).empty
+    tests = agg.compare_countries(arts, countries=["CHN", "JPN"], n_perm=10)
+    assert len(tests) == 1 and np.isnan(tests["p_value"].item())
+    fig = agg.plot_country_sentiment(agg.summarise_sentiment(arts, n_boot=10))
+    assert fig.axes
