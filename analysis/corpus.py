@@ -36,14 +36,14 @@ from analysis.language import detect_language
 from analysis.paths import PACKAGE_DIR, PROJECT_ROOT, PROCESSED_DIR, RESOURCES_DIR, SEED_CORPUS_DIR
 from analysis.segmentation import SENTENCE_COLUMNS, PARAGRAPH_COLUMNS, segment_articles
 from analysis.sources import CorpusInputError, read_records
-from analysis.text import clean_text, load_boilerplate_rules, normalize_text, parse_date
+from analysis.text import clean_text, has_mojibake, load_boilerplate_rules, normalize_text, parse_date
 
 __all__ = ["load_corpus", "load_corpus_audited", "prepare_corpus", "CorpusTables", "CorpusInputError",
            "default_out_dir", "ARTICLE_COLUMNS", "EXCLUSION_COLUMNS", "CLEANING_LOG_COLUMNS"]
 
 ARTICLE_COLUMNS = ["doc_id", "outlet", "published", "title", "text", "raw_text", "url",
                    "language", "source_path"]
-AUDIT_COLUMNS = ["encoding", "date_evidence", "language_evidence", "n_chars"]
+AUDIT_COLUMNS = ["encoding", "date_evidence", "language_evidence", "n_chars", "mojibake_repaired"]
 EXCLUSION_COLUMNS = ["doc_id", "source_path", "reason", "detail", "duplicate_of"]
 CLEANING_LOG_COLUMNS = ["doc_id", "source_path", "rule", "scope", "reason", "removed_text", "start"]
 PIPELINE_VERSION = "1"
@@ -62,7 +62,8 @@ class CorpusTables:
 
     Attributes:
         articles: Kept documents; columns ARTICLE_COLUMNS + encoding,
-            date_evidence, language_evidence, n_chars (+ any extra input columns).
+            date_evidence, language_evidence, n_chars, mojibake_repaired (+ any
+            extra input columns).
         paragraphs: doc_id, para_id, start, end, text.
         sentences: doc_id, para_id, sent_id, start, end, text.
         exclusions: doc_id, source_path, reason, detail, duplicate_of.
@@ -132,7 +133,8 @@ def _build_row(record: dict, *, clean: bool, rules) -> tuple[dict, list[dict]]:
     row.update(outlet=str(record.get("outlet") or ""), published=published, title=title,
                text=text, raw_text=raw, url=str(record.get("url") or captured.get("url") or ""),
                language=language, encoding=record.get("encoding", ""), date_evidence=evidence,
-               language_evidence=lang_evidence, n_chars=len(text))
+               language_evidence=lang_evidence, n_chars=len(text),
+               mojibake_repaired=has_mojibake(body))
     if record.get("load_note"):
         row["load_note"] = record["load_note"]
     return row, log
@@ -214,8 +216,9 @@ def load_corpus(path: str | Path, *, clean: bool = True, on_bad_lines: str = "er
         One row per document: doc_id, outlet, published (naive UTC, may be NaT),
         title, text (cleaned), raw_text (decoded input), url, language,
         source_path (relative to the project root, else to the corpus's parent
-        folder, so outputs never hold machine-specific paths), plus encoding, date_evidence, language_evidence, n_chars and
-        any unmapped input columns. The removals are in
+        folder, so outputs never hold machine-specific paths), plus encoding,
+        date_evidence, language_evidence, n_chars, mojibake_repaired and any
+        unmapped input columns. The removals are in
         :func:`load_corpus_audited`'s cleaning log.
 
     Raises:

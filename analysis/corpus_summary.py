@@ -15,7 +15,7 @@ __all__ = ["summarize_corpus", "summarize_documents", "summarize_outlets", "summ
            "summarize_exclusions", "document_lengths", "plot_document_lengths",
            "EXCLUSION_REASONS"]
 
-EXCLUSION_REASONS = ["bad_json_line", "unreadable_file", "empty", "too_short", "non_english",
+EXCLUSION_REASONS = ["bad_json_line", "bad_csv_row", "unreadable_file", "empty", "too_short", "non_english",
                      "language_not_kept", "exact_duplicate", "near_duplicate"]
 NOT_STATED = "(not stated)"
 

@@ -14,6 +14,8 @@ matched case-insensitively; nested JSON (``source.name``) is flattened first.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -138,6 +140,30 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[dict]]:
     return frame, problems
 
 
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[dict]]:
+    """Read a CSV with the csv module so that *every* malformed row is reported by line."""
+    text, _ = decode_bytes(_read_bytes(path), source=str(path))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CorpusInputError(f"{path}: no header row.") from None
+    rows, problems, start_line = [], [], reader.line_num + 1
+    try:
+        for fields in reader:
+            if fields and len(fields) != len(header):
+                problems.append({"source_path": str(path), "row": start_line, "reason": "bad_csv_row",
+                                 "detail": f"line {start_line}: {len(fields)} fields, header has "
+                                           f"{len(header)}"})
+            elif fields:
+                rows.append(fields)
+            start_line = reader.line_num + 1
+    except csv.Error as exc:
+        raise CorpusInputError(f"{path} line {reader.line_num}: CSV does not parse ({exc}); fix the "
+                               "quoting of that row.") from exc
+    return pd.DataFrame(rows, columns=header, dtype=str), problems
+
+
 def _read_json(path: Path) -> pd.DataFrame:
     text, _ = decode_bytes(_read_bytes(path), source=str(path))
     try:
@@ -157,13 +183,7 @@ def _read_table(path: Path, on_bad_lines: str) -> tuple[list[dict], list[dict]]:
     suffix = path.suffix.lower()
     problems: list[dict] = []
     if suffix == ".csv":
-        text, _ = decode_bytes(_read_bytes(path), source=str(path))
-        import io
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except pd.errors.ParserError as exc:
-            raise CorpusInputError(f"{path}: CSV does not parse ({exc}). Fix the quoting "
-                                   "of the row named.") from exc
+        frame, problems = _read_csv(path)
     elif suffix == ".jsonl":
         frame, problems = _read_jsonl(path)
     elif suffix == ".json":
@@ -175,7 +195,7 @@ def _read_table(path: Path, on_bad_lines: str) -> tuple[list[dict], list[dict]]:
             raise CorpusInputError(f"{path}: cannot read as parquet ({exc}).") from exc
     if problems and on_bad_lines == "error":
         listing = "; ".join(p["detail"] for p in problems)
-        raise CorpusInputError(f"{path}: {len(problems)} line(s) do not parse: {listing}. Fix "
+        raise CorpusInputError(f"{path}: {len(problems)} line(s) are malformed: {listing}. Fix "
                                "them, or pass on_bad_lines='skip' to load the rest and report them.")
     if frame.empty:
         raise CorpusInputError(f"{path}: no records found.")
@@ -201,7 +221,6 @@ def _read_document(path: Path) -> dict:
 
 def _read_metadata(path: Path) -> dict[str, dict]:
     text, _ = decode_bytes(_read_bytes(path), source=str(path))
-    import io
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     lower = {c.lower(): c for c in frame.columns}
     mapping = {}
@@ -254,13 +273,15 @@ def read_records(path: str | Path, *, on_bad_lines: str = "error") -> tuple[list
 
     Args:
         path: Folder, document file, .csv, .jsonl, .json or .parquet.
-        on_bad_lines: ``"error"`` raises listing every bad line/file;
+        on_bad_lines: ``"error"`` raises listing every bad JSON line, CSV row
+            (wrong number of fields) or unreadable file;
             ``"skip"`` returns them as problems and goes on with the rest.
 
     Returns:
         ``(records, problems)``. Each record has ``source_path``, ``row`` and the
         canonical keys found (text, description, title, outlet, published, url,
-        language, doc_id, ...); each problem has source_path, row, reason, detail.
+        language, doc_id, ...); each problem has source_path, row, reason
+        (bad_json_line, bad_csv_row, unreadable_file), detail.
 
     Raises:
         CorpusInputError: Missing path, zero-byte or unreadable file, unsupported

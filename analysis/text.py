@@ -43,13 +43,14 @@ from pathlib import Path
 
 import charset_normalizer
 import ftfy
+import ftfy.badness
 import pandas as pd
 
 from analysis.paths import RESOURCES_DIR
 
 __all__ = [
     "BoilerplateRule", "CleanResult", "decode_bytes", "normalize_text", "load_boilerplate_rules",
-    "clean_text", "parse_date", "html_to_text", "HEADLINE_MAX_WORDS", "HEADLINE_MAX_CHARS",
+    "clean_text", "parse_date", "has_mojibake", "html_to_text", "HEADLINE_MAX_WORDS", "HEADLINE_MAX_CHARS",
 ]
 
 HEADLINE_MAX_WORDS = 20
@@ -143,6 +144,11 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", fixed)
 
 
+def has_mojibake(text: str) -> bool:
+    """True when ``text`` shows signs of having been decoded with the wrong codec ("â€™")."""
+    return bool(ftfy.badness.is_bad(text))
+
+
 @lru_cache(maxsize=8)
 def _load_rules_cached(path: str) -> tuple[BoilerplateRule, ...]:
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -154,7 +160,7 @@ def _load_rules_cached(path: str) -> tuple[BoilerplateRule, ...]:
     for row_no, row in enumerate(table.itertuples(index=False), start=2):
         if row.scope not in _SCOPES:
             raise ValueError(f"{path} line {row_no}: scope {row.scope!r} not one of {sorted(_SCOPES)}.")
-        flags = re.IGNORECASE if "i" in row.flags else 0
+        flags = (re.IGNORECASE if "i" in row.flags else 0) | (re.MULTILINE if "m" in row.flags else 0)
         try:
             regex = re.compile(row.pattern, flags)
         except re.error as exc:
@@ -225,7 +231,7 @@ def _plan_line_removals(text: str, rules, title: str) -> tuple[dict, str]:
         elif title and _same_title(line, title) and not found_title:
             plan[i], found_title = ("headline", None), line.strip()
         elif not title and not found_title and _is_headline(line, text[spans[i][1]:]):
-            plan[i], found_title = ("headline", None), line.strip()
+            plan[i], found_title = ("headline", None), line.strip().lstrip("#").strip()
         else:
             break
     for i in range(len(lines) - 1, -1, -1):

@@ -140,6 +140,12 @@ def test_folder_encodings_html_metadata_and_empty():
     assert "Copyright" not in page and "var ad" not in page and "Photo: Reuters" not in page
     assert articles.loc["empty", "text"] == ""
     assert articles["published"].dtype == "datetime64[ns]"
+    assert articles.loc["briefing", "title"] == "Johor's data-centre boom"
+    assert "#" not in articles.loc["briefing", "text"]
+    assert articles.loc["briefing", "text"].endswith("Power\n\nThe grid must grow.")
+    assert articles["mojibake_repaired"].to_dict() == {
+        "briefing": False, "cp1252": False, "empty": False, "gb18030": False, "mojibake": True,
+        "page": False, "utf8_bom": False}
 
 
 def test_csv_columns_mapped_case_insensitively():
@@ -203,7 +209,8 @@ def test_csv_without_text_column_lists_columns():
 def test_bad_json_lines_fail_listing_all_then_skip():
     with pytest.raises(CorpusInputError) as info:
         load_corpus(FIXTURES / "bad_lines.jsonl")
-    assert "2 line(s)" in str(info.value) and "line 2" in str(info.value) and "line 4" in str(info.value)
+    message = str(info.value)
+    assert "2 line(s)" in message and "line 2" in message and "line 4" in message
     articles, _, problems = load_corpus_audited(FIXTURES / "bad_lines.jsonl", on_bad_lines="skip")
     assert list(articles["doc_id"]) == ["j1", "j2"]
     assert list(problems["reason"]) == ["bad_json_line", "bad_json_line"]
@@ -212,8 +219,26 @@ def test_bad_json_lines_fail_listing_all_then_skip():
         load_corpus(FIXTURES / "bad_lines.jsonl", on_bad_lines="skip")
 
 
+def test_bad_csv_rows_fail_listing_all_then_skip():
+    with pytest.raises(CorpusInputError) as info:
+        load_corpus(FIXTURES / "bad_rows.csv")
+    assert "bad_rows.csv" in str(info.value)
+    assert "line 3: 4 fields" in str(info.value) and "line 5: 1 fields" in str(info.value)
+    articles, _, problems = load_corpus_audited(FIXTURES / "bad_rows.csv", on_bad_lines="skip")
+    assert list(articles["doc_id"]) == ["r1", "r3"]
+    assert list(problems["reason"]) == ["bad_csv_row", "bad_csv_row"]
+
+
+def test_skipped_lines_reach_exclusions(tmp_path):
+    tables = prepare_corpus(FIXTURES / "bad_lines.jsonl", out_dir=tmp_path, on_bad_lines="skip")
+    excluded = tables.exclusions.set_index("doc_id")
+    assert excluded.loc["bad_lines:line2", "reason"] == "bad_json_line"
+    assert "line 4" in excluded.loc["bad_lines:line4", "detail"]
+    assert set(tables.articles["doc_id"]) == {"j1", "j2"}
+
+
 def test_duplicate_ids_and_metadata_for_missing_file(tmp_path):
-    (tmp_path / "d.csv").write_text(f"id,text\n1,{ENGLISH}\n1,{ENGLISH}\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text(f'id,text\n1,"{ENGLISH}"\n1,"{ENGLISH}"\n', encoding="utf-8")
     with pytest.raises(CorpusInputError, match="duplicate document ids"):
         load_corpus(tmp_path / "d.csv")
     folder = tmp_path / "f"
@@ -315,3 +340,35 @@ def test_newsapi_dataset_loads(shared_dataset):
     english = articles["language"] == "en"
     assert 350 < english.sum() < 500
     assert articles.loc[articles["doc_id"] == "dsn_0201", "language"].item() == "ru"
+
+
+# --- summaries for the notebook --------------------------------------------------------
+
+def test_summaries_count_what_the_tables_hold(mixed_corpus, tmp_path):
+    from analysis import corpus_summary
+
+    tables = prepare_corpus(mixed_corpus, out_dir=tmp_path / "out", min_chars=50)
+    overview = dict(corpus_summary.summarize_corpus(tables).values)
+    assert overview["documents loaded"] == "7" and overview["documents kept"] == "2"
+    assert overview["sentences"] == str(len(tables.sentences))
+    assert overview["earliest date"] == "(not stated)"
+    exclusions = corpus_summary.summarize_exclusions(tables).set_index("reason")["n_documents"]
+    assert exclusions.to_dict() == {"bad_json_line": 0, "unreadable_file": 0, "empty": 1,
+                                    "too_short": 1, "non_english": 1, "language_not_kept": 0,
+                                    "exact_duplicate": 1, "near_duplicate": 1, "bad_csv_row": 0}
+    lengths = corpus_summary.document_lengths(tables)
+    assert list(lengths["n_sentences"]) == list(tables.sentences.groupby("doc_id").size())
+    documents = corpus_summary.summarize_documents(tables)
+    assert list(documents["outlet"]) == ["(not stated)", "(not stated)"]
+    assert corpus_summary.plot_document_lengths(lengths).axes[0].get_xlabel().startswith("words")
+
+
+def test_seed_cleaning_summary(seed_tables):
+    from analysis import corpus_summary
+
+    cleaning = corpus_summary.summarize_cleaning(seed_tables).set_index("rule")
+    assert cleaning.loc["headline", "n_documents"] == 2
+    assert cleaning["n_removals"].sum() == len(EXPECTED_SEED_REMOVALS)
+    outlets = corpus_summary.summarize_outlets(seed_tables)
+    assert outlets.set_index("outlet")["n_documents"].to_dict() == {
+        "(not stated)": 4, "Reference News Network": 1}

@@ -27,8 +27,10 @@ def is_subsequence(small: str, big: str) -> bool:
 
 # --- decoding ---------------------------------------------------------------------------
 
-CAFE = "Tokyo\u2019s \u201cAI caf\u00e9\u201d costs \u00a35 \u2013 the na\u00efve robots are popular with tourists."
-CHINESE = "中国人工智能公司深度求索发布了新的大语言模型，引起了全球市场的关注。分析人士认为，这一模型的训练成本远低于美国同行。"
+CAFE = ("Tokyo\u2019s \u201cAI caf\u00e9\u201d costs \u00a35 \u2013 the na\u00efve robots are "
+        "popular with tourists.")
+CHINESE = ("中国人工智能公司深度求索发布了新的大语言模型，引起了全球市场的关注。"
+           "分析人士认为，这一模型的训练成本远低于美国同行。")
 
 
 @pytest.mark.parametrize(("data", "text", "encoding"), [
@@ -143,6 +145,13 @@ def test_headline_rule(text, title, expected_title, starts_with):
     result = clean_text(text, title=title)
     assert result.title == expected_title
     assert result.text.startswith(starts_with)
+
+
+def test_markdown_heading_markers_removed():
+    result = clean_text("# Chips in Johor\n\n" + BODY + "\n\n## Power\n\nMore text here.")
+    assert result.title == "Chips in Johor"
+    assert result.text == BODY + "\n\nPower\n\nMore text here."
+    assert [row["rule"] for row in result.log] == ["headline", "markdown_heading"]
 
 
 def test_original_link_moves_url_and_dates_keep_evidence():
