@@ -31,11 +31,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import ahocorasick
+import numpy as np
 import pandas as pd
 
 from .gazetteer import (
-    APOSTROPHES, KINDS, SPACE_RUN, GazetteerError, canonical_alias, country_names, country_palette,
-    load_country_table, load_exclusions, load_gazetteer,
+    APOSTROPHES, KINDS, SPACE_RUN, GazetteerError, canonical_alias, compile_exclusions, country_names,
+    country_palette, load_country_table, load_exclusions, load_gazetteer,
 )
 
 __all__ = [
@@ -55,38 +56,51 @@ class _Matcher:
 
     def __init__(self, gazetteer: pd.DataFrame, exclusions: pd.DataFrame):
         self.rows = list(gazetteer[["country", "alias", "kind", "case_sensitive"]].itertuples(index=False, name=None))
-        self.automaton = ahocorasick.Automaton()
+        # Case-insensitive aliases are searched in lower-cased text; case-sensitive ones in the text
+        # as written (exact and headline capitals), so "US" never floods on "because" or "business".
+        self.folded, self.exact = ahocorasick.Automaton(), ahocorasick.Automaton()
         for i, (_, alias, _, case_sensitive) in enumerate(self.rows):
-            key = canonical_alias(alias)
-            exact = SPACE_RUN.sub(" ", alias).translate(APOSTROPHES)
-            upper = exact.upper() if len(exact) >= _MIN_UPPER_LEN else None
-            self.automaton.add_word(key, (len(key), i, case_sensitive, exact, upper,
-                                          alias[0].isalnum(), alias[-1].isalnum()))
-        self.automaton.make_automaton()
-        parts = [f"(?P<x{i}>{p})" for i, p in enumerate(exclusions["pattern"])]
-        self.exclusion = re.compile("|".join(parts)) if parts else None
+            value = (i, alias[0].isalnum(), alias[-1].isalnum())
+            if case_sensitive:
+                exact = SPACE_RUN.sub(" ", alias.strip()).translate(APOSTROPHES)
+                for key in {exact, exact.upper() if len(exact) >= _MIN_UPPER_LEN else exact}:
+                    self.exact.add_word(key, (len(key), *value))
+            else:
+                key = canonical_alias(alias)
+                self.folded.add_word(key, (len(key), *value))
+        for automaton in (self.folded, self.exact):
+            automaton.make_automaton()
+        self.exclusion = compile_exclusions(exclusions["pattern"])
 
-    def scan(self, text: str) -> list[tuple[int, int, int]]:
-        """Return ``(start, end, gazetteer_row)`` for each mention in ``text``."""
-        if _ODD_SPACE.search(text):
-            norm, offsets = _collapse_space(text)
-        else:
-            norm, offsets = text, None
-        norm = norm.translate(APOSTROPHES)
-        lowered = norm.lower()
-        if len(lowered) != len(norm):  # a few characters lower-case to two; keep offsets aligned
-            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
-        found = []
+    def _candidates(self, automaton, haystack: str, norm: str, found: list) -> None:
+        if automaton.kind == ahocorasick.EMPTY:
+            return
         n = len(norm)
-        for last, (length, row, case_sensitive, exact, upper, left_word, right_word) in self.automaton.iter(lowered):
+        for last, (length, row, left_word, right_word) in automaton.iter(haystack):
             start, end = last - length + 1, last + 1
             if left_word and start > 0 and norm[start - 1].isalnum():
                 continue
             if right_word and end < n and norm[end].isalnum():
                 continue
-            if case_sensitive and norm[start:end] != exact and norm[start:end] != upper:
-                continue
             found.append((start, end, row))
+
+    def scan(self, text: str) -> list[tuple[int, int, int]]:
+        """Return ``(start, end, gazetteer_row)`` for each mention in ``text``."""
+        # Cheap containment tests first: most sentences are plain ASCII with single spaces.
+        ascii_text = text.isascii()
+        if (not ascii_text or "  " in text or "\n" in text or "\t" in text or "\r" in text
+                or "\x0b" in text or "\x0c" in text) and _ODD_SPACE.search(text):
+            norm, offsets = _collapse_space(text)
+        else:
+            norm, offsets = text, None
+        if not ascii_text:
+            norm = norm.translate(APOSTROPHES)
+        lowered = norm.lower()
+        if len(lowered) != len(norm):  # a few characters lower-case to two; keep offsets aligned
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
+        found = []
+        self._candidates(self.folded, lowered, norm, found)
+        self._candidates(self.exact, norm, norm, found)
         if not found:
             return []
         if self.exclusion is not None:
@@ -187,15 +201,28 @@ def detect_mentions(sentences, *, gazetteer=None, exclusions=None, kinds: Iterab
     matcher, rows = _matcher_for(gazetteer, exclusions)
     frame = _sentence_frame(sentences)
     records = []
-    for doc_id, para_id, sent_id, text in zip(frame["doc_id"], frame["para_id"], frame["sent_id"], frame["text"]):
+    hits, starts, ends, found_rows = [], [], [], []
+    scan = matcher.scan
+    for position, text in enumerate(frame["text"].tolist()):
         if not isinstance(text, str) or not text:
             continue
-        for start, end, row in matcher.scan(text):
-            country, alias, kind, _ = rows[row]
-            if keep is None or kind in keep:
-                records.append((doc_id, para_id, sent_id, country, alias, kind, start, end))
-    out = pd.DataFrame.from_records(records, columns=MENTION_COLUMNS)
-    return out.astype({"start": "int64", "end": "int64"})
+        for start, end, row in scan(text):
+            if keep is None or rows[row][2] in keep:
+                hits.append(position)
+                starts.append(start)
+                ends.append(end)
+                found_rows.append(row)
+    # Build columns in bulk: a Python tuple per mention is the slow part on large corpora.
+    picked = frame.iloc[hits]
+    out = pd.DataFrame({
+        "doc_id": picked["doc_id"].to_numpy(), "para_id": picked["para_id"].to_numpy(),
+        "sent_id": picked["sent_id"].to_numpy(),
+        "country": pd.array([rows[r][0] for r in found_rows], dtype="str"),
+        "alias": pd.array([rows[r][1] for r in found_rows], dtype="str"),
+        "kind": pd.array([rows[r][2] for r in found_rows], dtype="str"),
+        "start": np.asarray(starts, dtype="int64"), "end": np.asarray(ends, dtype="int64"),
+    })
+    return out[MENTION_COLUMNS]
 
 
 SALIENCE_COLUMNS = ["doc_id", "country", "n_mentions", "share_of_mentions", "first_sent_id",

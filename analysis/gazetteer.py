@@ -22,7 +22,7 @@ from .paths import RESOURCES_DIR
 
 __all__ = [
     "KINDS", "GazetteerError", "load_gazetteer", "load_exclusions", "load_country_table",
-    "country_palette", "country_names", "canonical_alias",
+    "country_palette", "country_names", "canonical_alias", "compile_exclusions",
 ]
 
 KINDS = ("name", "demonym", "place", "government", "person", "organisation")
@@ -136,7 +136,45 @@ def load_exclusions(path=None) -> pd.DataFrame:
             raise GazetteerError(f"{name} row {rec.row}: invalid regular expression {rec.pattern!r}: {exc}.") from exc
         if compiled.groupindex:
             raise GazetteerError(f"{name} row {rec.row}: named groups are reserved; use (?:...) in {rec.pattern!r}.")
+        try:
+            compile_exclusions([rec.pattern, r"\bx"])
+        except re.error as exc:
+            raise GazetteerError(f"{name} row {rec.row}: {rec.pattern!r} cannot be combined with other rows ({exc}); "
+                                 "put inline flags at the very start, e.g. (?i)...") from exc
     return table[["pattern", "reason", "example", "row"]].reset_index(drop=True)
+
+
+_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+_SIMPLE_GROUP = re.compile(r"\(\?:([^()]*)\)(?![?*{])")
+
+
+def _starts_with_word(rest: str) -> bool:
+    """Whether every match of ``rest`` begins with a letter or digit (so a leading \\b is (?<!\\w))."""
+    if rest[:1].isalnum():
+        return True
+    m = _SIMPLE_GROUP.match(rest)
+    return bool(m) and all(alt[:1].isalnum() for alt in m.group(1).split("|"))
+
+
+def compile_exclusions(patterns) -> re.Pattern | None:
+    """One compiled pattern for all exclusion rows (branch ``x<i>`` is row ``i``).
+
+    Rows written as ``\\b`` + word are gathered behind a single ``(?<!\\w)``
+    so the engine skips positions inside words once rather than once per row;
+    the rest are tried as written. A leading global flag such as ``(?i)`` is
+    scoped to its own row.
+    """
+    fast, slow = [], []
+    for i, pattern in enumerate(patterns):
+        flags = _LEADING_FLAGS.match(pattern)
+        if flags:
+            pattern = f"(?{flags.group(1)}:{pattern[flags.end():]})"
+        if pattern.startswith(r"\b") and _starts_with_word(pattern[2:]):
+            fast.append(f"(?P<x{i}>{pattern[2:]})")
+        else:
+            slow.append(f"(?P<x{i}>{pattern})")
+    branches = ([r"(?<!\w)(?:" + "|".join(fast) + ")"] if fast else []) + slow
+    return re.compile("|".join(branches)) if branches else None
 
 
 def load_country_table(path=None) -> pd.DataFrame:
