@@ -38,6 +38,7 @@ from .gazetteer import (
     APOSTROPHES, KINDS, SPACE_RUN, GazetteerError, canonical_alias, compile_exclusions, country_names,
     country_palette, load_country_table, load_exclusions, load_gazetteer,
 )
+from .paths import PROJECT_ROOT
 
 __all__ = [
     "KINDS", "MENTION_COLUMNS", "SALIENCE_COLUMNS", "GazetteerError", "load_gazetteer", "load_exclusions",
@@ -323,11 +324,13 @@ def primary_country(salience: pd.DataFrame, articles: pd.DataFrame | None = None
 
 
 GOLD_COLUMNS = ["doc_id", "left", "surface", "right", "country", "kind", "scope", "note"]
+# The hand-checked gold for data/raw/seeds lives with the test fixtures (the study repo is installed editable).
+SEED_GOLD_PATH = PROJECT_ROOT / "tests" / "fixtures" / "seed_mentions_gold.csv"
 EVALUATION_COLUMNS = ["doc_id", "field", "start", "end", "surface", "country", "scope", "status", "note"]
 
 
-def load_mention_gold(path) -> pd.DataFrame:
-    """Read a hand-checked gold file of country mentions.
+def load_mention_gold(path=None) -> pd.DataFrame:
+    """Read a hand-checked gold file of country mentions (default: the seed-corpus gold).
 
     Each row is one reference, keyed by ``doc_id`` and its context so it survives
     any segmentation: ``left + surface + right`` is a unique string of the
@@ -342,6 +345,7 @@ def load_mention_gold(path) -> pd.DataFrame:
     Raises:
         ValueError: A missing column, an empty surface, or an unknown scope, naming the row.
     """
+    path = SEED_GOLD_PATH if path is None else path
     gold = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
     if missing:

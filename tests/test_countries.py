@@ -346,3 +346,25 @@ def test_seed_precision_and_recall_with_the_real_corpus_pipeline(tmp_path):
     assert code["precision"] >= 0.98 and code["recall"] >= 0.95
     # Only text the cleaning removed (logged) may be unlocated, never more than a handful of rows.
     assert code["n_unlocated"] <= 5
+
+
+@pytest.mark.parametrize(("patterns", "text", "masked"), [
+    ([r"\bChina Daily\b"], "China Daily and China", ["China Daily"]),
+    ([r"(?i)\bchina daily\b"], "CHINA DAILY says", ["CHINA DAILY"]),
+    ([r"Japan(?= Times)", r"\bSea of Japan\b"], "Japan Times; Sea of Japan", ["Japan", "Sea of Japan"]),
+    ([r"\b(?:North|South) China Sea\b"], "the South China Sea", ["South China Sea"]),
+    ([r"\b(?:The )?Japan Times\b"], "The Japan Times", ["The Japan Times"]),
+    ([r"\bUS\$"], "US$5 and US", ["US$"]),
+])
+def test_compiled_exclusions_behave_like_their_rows(patterns, text, masked):
+    compiled = gazetteer.compile_exclusions(patterns)
+    assert [m.group() for m in compiled.finditer(text)] == masked
+
+
+def test_exclusion_with_inline_flag_works_inside_detection(tmp_path):
+    path = _write(tmp_path, "x.csv", "pattern\n(?i)\\bchina daily\\b\n")
+    assert found("CHINA DAILY reported on China.", exclusions=path) == [("CHN", "China")]
+
+
+def test_default_gold_path_is_the_seed_fixture():
+    assert len(countries.load_mention_gold()) == len(countries.load_mention_gold(GOLD_PATH))
