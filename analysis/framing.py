@@ -1,0 +1,492 @@
+"""Frames of news text: a codebook as data and three scorers behind one interface.
+
+The codebook (``analysis/resources/frames/codebook.json``) holds the five generic
+news frames of Semetko & Valkenburg (2000) and issue-specific frames for AI
+geopolitics. Every scorer returns one column per frame id with scores in
+[0, 1]:
+
+* ``"dictionary"``: share-of-cues score, transparent and rule-based;
+* ``"zero_shot"``: cosine similarity of the text to each frame's definition and
+  exemplar sentences (no labelled data needed);
+* ``"supervised"``: a :class:`FrameClassifier` (one logistic regression per frame
+  on sentence embeddings), either fitted by the user on a coded sample or the
+  head shipped in ``resources/frames/`` that was trained on public data for the
+  generic frames (``"pretrained"``).
+
+Long texts are never truncated: they are split into sentences, each sentence is
+scored and the scores are pooled (maximum for the dictionary and zero-shot
+scorers, mean of sentence embeddings for the supervised one).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .embeddings import embed_texts
+from .paths import RESOURCES_DIR
+
+__all__ = [
+    "CodebookError", "FRAMES_DIR", "GENERIC_FRAMES", "load_codebook", "validate_codebook", "split_sentences",
+    "score_frames", "predict_frames", "FrameClassifier", "cross_validate_frames", "load_pretrained_classifier",
+    "embed_documents", "frame_prototypes", "SCORERS",
+]
+
+FRAMES_DIR = RESOURCES_DIR / "frames"
+GENERIC_FRAMES = ["conflict", "human_interest", "economic", "morality", "responsibility"]
+ZERO_SHOT_OFFSET, ZERO_SHOT_SPAN = -0.05, 0.4
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_REQUIRED = ["id", "family", "label", "definition", "include", "exclude", "cues", "exemplars"]
+
+_ABBREV = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Sen.", "Rep.", "Gov.", "Gen.", "St.", "Jr.", "Sr.", "Inc.",
+           "Corp.", "Co.", "Ltd.", "vs.", "etc.", "U.S.", "U.K.", "U.N.", "E.U.", "a.m.", "p.m.",
+           "e.g.", "i.e.", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"'\u201d\u2019)\]]*)\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+
+
+class CodebookError(ValueError):
+    """A frame codebook is malformed (the message names the file and the frame)."""
+
+
+# ---------------------------------------------------------------- sentences
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences with a conservative rule (never loses characters except whitespace).
+
+    A boundary is end punctuation (plus closing quotes) followed by space and an
+    upper-case letter or digit, unless the word before it is a known abbreviation
+    such as ``U.S.`` or ``Mr.`` (so a sentence ending in
+    "the U.S." is joined to the next one: rare, and harmless for framing). Newlines that separate paragraphs also split.
+
+    Example:
+        >>> split_sentences("Mr. Lee said U.S. firms lead. China follows.")
+        ['Mr. Lee said U.S. firms lead.', 'China follows.']
+    """
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n|\n", text):
+        start = 0
+        for m in _BOUNDARY.finditer(block):
+            if block[start:m.start()].endswith(_ABBREV):
+                continue
+            out.append(block[start:m.end(1)].strip())
+            start = m.end()
+        out.append(block[start:].strip())
+    return [s for s in out if s]
+
+
+def embed_documents(texts, *, model="all-MiniLM-L6-v2", cache_dir="default") -> np.ndarray:
+    """Embed texts of any length: mean of their sentence vectors, re-normalised.
+
+    Args:
+        texts: Sequence of strings.
+        model: Embedding model (see :func:`analysis.embeddings.embed_texts`).
+        cache_dir: ``"default"`` for the project cache, a folder, or ``None``.
+
+    Returns:
+        float32 array ``(len(texts), dim)``; an empty text gets the zero vector.
+    """
+    texts = _check_texts(texts)
+    pieces = [split_sentences(t) for t in texts]
+    flat = [s for p in pieces for s in p]
+    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
+    vecs = embed_texts(flat, model=model, **kwargs) if flat else np.zeros((0, 384), dtype=np.float32)
+    dim = vecs.shape[1]
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    pos = 0
+    for i, p in enumerate(pieces):
+        if p:
+            v = vecs[pos:pos + len(p)].mean(axis=0)
+            out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        pos += len(p)
+    return out
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, str):
+        raise ValueError("Pass a list of texts, not a single string (wrap it: [text]).")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise ValueError(f"Text {i} is {type(t).__name__}, not str; fill or drop missing texts first.")
+    return texts
+
+
+# ---------------------------------------------------------------- codebook
+def _cue_regex(cue: str) -> str:
+    body = "".join("[a-z0-9'\\-]*" if ch == "*" else "[a-z]" if ch == "?" else re.escape(ch) for ch in cue)
+    # Word boundaries only where the cue itself starts/ends with a word character ("$" matches "$5").
+    head = "(?<![a-z0-9])" if cue[0].isalnum() else ""
+    tail = "(?![a-z0-9])" if cue[-1].isalnum() or cue[-1] in "*?" else ""
+    return f"{head}{body}{tail}"
+
+
+def _check_cue(cue, where: str) -> None:
+    if not isinstance(cue, str) or not cue.strip():
+        raise CodebookError(f"{where}: empty cue; remove it or write a word or phrase.")
+    if cue != cue.lower() or cue != cue.strip() or "  " in cue:
+        raise CodebookError(f"{where}: cue {cue!r} must be lower-case with single inner spaces.")
+    if not re.fullmatch(r"[a-z0-9$][a-z0-9 '$.,\-?]*\*?( [a-z0-9$][a-z0-9'$.,\-?]*\*?)*", cue):
+        raise CodebookError(f"{where}: cue {cue!r} is not valid: use letters, digits, spaces, ' - . , $, "
+                            "'?' for one letter and '*' only at the end of a word.")
+
+
+def validate_codebook(frames: list[dict], *, source: str = "codebook") -> pd.DataFrame:
+    """Check a list of frame records and return them as a table.
+
+    Args:
+        frames: Records with keys ``id``, ``family``, ``label``, ``definition``,
+            ``include``, ``exclude``, ``cues`` (list) and ``exemplars`` (list);
+            ``questions`` (list) and ``source`` are optional.
+        source: Name used in error messages (usually the file path).
+
+    Returns:
+        DataFrame, one row per frame, columns ``id``, ``family``, ``label``,
+        ``definition``, ``questions``, ``include``, ``exclude``, ``cues``,
+        ``exemplars``, ``source``.
+
+    Raises:
+        CodebookError: Missing field, duplicate or malformed id, empty
+            definition, empty cue/exemplar list, or an invalid cue; the message
+            names the file, the frame's position and id.
+    """
+    if not isinstance(frames, list) or not frames:
+        raise CodebookError(f"{source}: 'frames' must be a non-empty list of frame records.")
+    seen: set[str] = set()
+    rows = []
+    for i, fr in enumerate(frames):
+        where = f"{source}, frame #{i} ({fr.get('id', '?') if isinstance(fr, dict) else '?'})"
+        if not isinstance(fr, dict):
+            raise CodebookError(f"{where}: each frame must be a mapping of fields.")
+        missing = [k for k in _REQUIRED if k not in fr]
+        if missing:
+            raise CodebookError(f"{where}: missing field(s) {missing}.")
+        if not isinstance(fr["id"], str) or not _ID.match(fr["id"]):
+            raise CodebookError(f"{where}: id must be snake_case letters/digits starting with a letter.")
+        if fr["id"] in seen:
+            raise CodebookError(f"{where}: duplicate id {fr['id']!r}; frame ids must be unique.")
+        seen.add(fr["id"])
+        for key in ("label", "definition", "include", "exclude"):
+            if not isinstance(fr[key], str) or not fr[key].strip():
+                raise CodebookError(f"{where}: empty {key}; write one before using the codebook.")
+        for key in ("cues", "exemplars"):
+            if not isinstance(fr[key], list) or not fr[key]:
+                raise CodebookError(f"{where}: '{key}' must be a non-empty list.")
+        for cue in fr["cues"]:
+            _check_cue(cue, where)
+        if any(not isinstance(e, str) or not e.strip() for e in fr["exemplars"]):
+            raise CodebookError(f"{where}: exemplar sentences must be non-empty strings.")
+        rows.append({**{k: fr[k] for k in _REQUIRED}, "questions": list(fr.get("questions", [])),
+                     "source": fr.get("source", "")})
+    cols = ["id", "family", "label", "definition", "questions", "include", "exclude", "cues", "exemplars", "source"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def load_codebook(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate a frame codebook (JSON with a top-level ``frames`` list).
+
+    Args:
+        path: Codebook file; ``None`` for the study codebook
+            ``analysis/resources/frames/codebook.json``.
+
+    Returns:
+        The table described in :func:`validate_codebook`.
+
+    Raises:
+        CodebookError: The file is not valid JSON or a frame is malformed.
+    """
+    path = Path(path) if path is not None else FRAMES_DIR / "codebook.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CodebookError(f"{path}: not valid JSON ({exc}); fix the file.") from exc
+    if not isinstance(doc, dict) or "frames" not in doc:
+        raise CodebookError(f"{path}: expected an object with a 'frames' list.")
+    return validate_codebook(doc["frames"], source=str(path))
+
+
+def _resolve_codebook(codebook) -> pd.DataFrame:
+    if codebook is None or isinstance(codebook, (str, Path)):
+        return load_codebook(codebook)
+    if isinstance(codebook, pd.DataFrame):
+        return validate_codebook(codebook.to_dict("records"), source="codebook table")
+    return validate_codebook(list(codebook), source="codebook records")
+
+
+# ---------------------------------------------------------------- scorers
+def _pool(sentence_scores: np.ndarray, lengths: list[int], top_k: int) -> np.ndarray:
+    """Mean of the top-k sentence scores of each text (so one stray sentence does not frame an article)."""
+    out = np.zeros((len(lengths), sentence_scores.shape[1]))
+    pos = 0
+    for i, n in enumerate(lengths):
+        if n:
+            block = np.sort(sentence_scores[pos:pos + n], axis=0)[::-1][:top_k]
+            out[i] = block.mean(axis=0)
+        pos += n
+    return out
+
+
+def _dictionary_sentence_scores(sentences: list[str], book: pd.DataFrame) -> np.ndarray:
+    patterns = [re.compile("|".join(_cue_regex(c) for c in cues)) for cues in book["cues"]]
+    scores = np.zeros((len(sentences), len(book)))
+    for i, s in enumerate(sentences):
+        low = s.lower()
+        for j, pat in enumerate(patterns):
+            hits = len(pat.findall(low))
+            scores[i, j] = hits / (hits + 1.0)
+    return scores
+
+
+def frame_prototypes(book: pd.DataFrame, *, model="all-MiniLM-L6-v2", cache_dir="default") -> np.ndarray:
+    """One unit vector per frame: mean embedding of its label+definition and its exemplar sentences."""
+    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
+    protos = []
+    for _, fr in book.iterrows():
+        texts = [f"{fr['label']}: {fr['definition']}", *fr["exemplars"]]
+        v = embed_texts(texts, model=model, **kwargs).mean(axis=0)
+        protos.append(v / max(float(np.linalg.norm(v)), 1e-12))
+    return np.vstack(protos)
+
+
+def _zero_shot_sentence_scores(sentences, book, *, model, cache_dir) -> np.ndarray:
+    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
+    vecs = embed_texts(sentences, model=model, **kwargs)
+    sims = vecs @ frame_prototypes(book, model=model, cache_dir=cache_dir).T
+    # Texts about AI and China resemble every AI-geopolitics prototype (cosine 0.3-0.5), so the
+    # absolute similarity says little; what matters is how much closer a sentence is to one
+    # frame than to the codebook's average frame. Scores are that margin, mapped linearly so
+    # a margin of 0.15 sits at the decision score 0.5 (set once from the FrAC and seed-article
+    # distributions; see bench/framing.py). A one-frame codebook has no average: cosine 0.1 stands in.
+    centre = sims.mean(axis=1, keepdims=True) if sims.shape[1] > 1 else 0.1
+    return np.clip((sims - centre - ZERO_SHOT_OFFSET) / ZERO_SHOT_SPAN, 0.0, 1.0)
+
+
+# ---------------------------------------------------------------- supervised
+class FrameClassifier:
+    """One logistic regression per frame on text embeddings (multi-label), scikit-learn style.
+
+    Args:
+        C: Inverse regularisation strength of each logistic regression.
+        class_weight: Passed to :class:`sklearn.linear_model.LogisticRegression`;
+            ``"balanced"`` keeps rare frames from being ignored.
+        threshold: Probability at or above which :meth:`predict` says a frame is present.
+        random_state: Seed for the solver.
+
+    Attributes:
+        frames_: Frame ids, in column order.
+        coef_: ``(n_frames, dim)`` weights; ``intercept_``: ``(n_frames,)``.
+    """
+
+    def __init__(self, *, C: float = 1.0, class_weight: str | None = "balanced", threshold: float = 0.5,
+                 random_state: int = 0):
+        self.C = C
+        self.class_weight = class_weight
+        self.threshold = threshold
+        self.random_state = random_state
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Constructor parameters (scikit-learn protocol)."""
+        return {"C": self.C, "class_weight": self.class_weight, "threshold": self.threshold,
+                "random_state": self.random_state}
+
+    def fit(self, X, Y: pd.DataFrame) -> "FrameClassifier":
+        """Fit one binary model per column of ``Y`` (booleans, one column per frame id); returns self.
+
+        Raises:
+            ValueError: Row counts differ or ``Y`` has no columns.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.asarray(X, dtype=np.float64)
+        if not isinstance(Y, pd.DataFrame) or Y.shape[1] == 0:
+            raise ValueError("FrameClassifier.fit needs Y as a DataFrame with one boolean column per frame.")
+        if len(Y) != X.shape[0]:
+            raise ValueError(f"FrameClassifier.fit: {X.shape[0]} embeddings but {len(Y)} label rows.")
+        self.frames_ = [str(c) for c in Y.columns]
+        self.coef_ = np.zeros((len(self.frames_), X.shape[1]))
+        self.intercept_ = np.zeros(len(self.frames_))
+        for j, frame in enumerate(self.frames_):
+            y = Y[frame].astype(bool).to_numpy()
+            if y.all() or not y.any():  # a constant frame: predict its constant, say so in the probability
+                self.intercept_[j] = 10.0 if y.all() else -10.0
+                continue
+            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
+                                    random_state=self.random_state).fit(X, y)
+            self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each frame, ``(n, n_frames)``."""
+        if not hasattr(self, "coef_"):
+            raise ValueError("FrameClassifier is not fitted: call fit(X, Y) or load_pretrained_classifier().")
+        z = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def predict(self, X) -> np.ndarray:
+        """Boolean frame presence, ``(n, n_frames)``."""
+        return self.predict_proba(X) >= self.threshold
+
+    def to_dict(self) -> dict:
+        """JSON-ready parameters and weights (no pickle, so the shipped head is auditable)."""
+        return {"params": self.get_params(), "frames": self.frames_, "coef": self.coef_.round(7).tolist(),
+                "intercept": self.intercept_.round(7).tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FrameClassifier":
+        """Rebuild a fitted classifier from :meth:`to_dict` output."""
+        clf = cls(**data["params"])
+        clf.frames_ = list(data["frames"])
+        clf.coef_ = np.asarray(data["coef"], dtype=np.float64)
+        clf.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
+        return clf
+
+
+def load_pretrained_classifier(path: str | Path | None = None) -> FrameClassifier:
+    """Load the shipped generic-frame head (``resources/frames/generic_head.json``).
+
+    Raises:
+        FileNotFoundError: The head file is missing (rebuild it with ``python bench/framing.py --train-head``).
+    """
+    path = Path(path) if path is not None else FRAMES_DIR / "generic_head.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No trained frame head at {path}; build it with "
+                                "`.venv/bin/python bench/framing.py --train-head` (needs the shared datasets).")
+    return FrameClassifier.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def cross_validate_frames(
+    X, Y: pd.DataFrame, *, folds=None, n_splits: int = 5, multiclass: bool = False, random_state: int = 0,
+    **params,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cross-validated precision/recall/F1 of a :class:`FrameClassifier` on a coded sample.
+
+    Args:
+        X: ``(n, dim)`` embeddings (e.g. from :func:`embed_documents`).
+        Y: Boolean DataFrame, one column per frame (one-hot for single-label data).
+        folds: Optional fold id per row (e.g. a dataset's published folds);
+            otherwise ``n_splits`` shuffled (stratified when ``multiclass``) folds.
+        multiclass: Predict exactly one frame per row (the most probable) instead
+            of thresholding each frame.
+        random_state: Seed for the split and the solver.
+        **params: Passed to :class:`FrameClassifier`.
+
+    Returns:
+        ``(metrics, out_of_fold)``: metrics as in
+        :func:`analysis.reliability.frame_metrics` (``frame``, ``precision``,
+        ``recall``, ``f1``, ``support``, last row ``frame == "macro"``), and the
+        out-of-fold probabilities (same index and columns as ``Y``).
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from .reliability import frame_metrics
+
+    X = np.asarray(X)
+    if folds is not None:
+        folds = np.asarray(folds)
+        splits = [(np.flatnonzero(folds != f), np.flatnonzero(folds == f)) for f in np.unique(folds)]
+    elif multiclass:
+        splits = StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(X, Y.to_numpy().argmax(1))
+    else:
+        splits = KFold(n_splits, shuffle=True, random_state=random_state).split(X)
+    oof = np.zeros(Y.shape)
+    for train, test in splits:
+        clf = FrameClassifier(random_state=random_state, **params).fit(X[train], Y.iloc[train])
+        oof[test] = clf.predict_proba(X[test])
+    proba = pd.DataFrame(oof, index=Y.index, columns=Y.columns)
+    if multiclass:
+        pred = pd.DataFrame(np.eye(Y.shape[1], dtype=bool)[oof.argmax(1)], index=Y.index, columns=Y.columns)
+    else:
+        pred = proba >= params.get("threshold", 0.5)
+    return frame_metrics(Y.astype(bool), pred), proba
+
+
+# ---------------------------------------------------------------- interface
+SCORERS = ("default", "dictionary", "zero_shot", "supervised", "pretrained")
+
+
+def score_frames(
+    texts, *, scorer: str = "default", codebook=None, classifier: FrameClassifier | None = None, top_k: int = 1,
+    model="all-MiniLM-L6-v2", cache_dir="default",
+) -> pd.DataFrame:
+    """Score each text for each frame, in [0, 1].
+
+    Args:
+        texts: Sentences, paragraphs or whole articles (any mix). Long texts are
+            split into sentences; each sentence is scored and a text's score is
+            the mean of its ``top_k`` best sentences (dictionary, zero-shot;
+            the default 1 = the best sentence, as a human coder marks a frame
+            present when any part of the story carries it), or
+            the classifier applied to the mean sentence embedding (supervised).
+        scorer: ``"dictionary"`` (cue words), ``"zero_shot"`` (similarity to
+            definitions and exemplars, relative to the codebook's average frame,
+            so its scores depend on which frames the codebook holds), ``"supervised"`` (your fitted
+            ``classifier``), ``"pretrained"`` (the shipped head for the five
+            generic frames), or ``"default"``: the pretrained head for the frames
+            it covers and zero-shot for the others (the best-validated choice
+            that needs no labelled data; see ``bench/framing.py``).
+        codebook: Codebook path, table or records; ``None`` = the study codebook.
+        classifier: Fitted :class:`FrameClassifier` for ``scorer="supervised"``.
+        top_k: Sentences pooled per text.
+        model, cache_dir: Embedding model and cache (see :func:`analysis.embeddings.embed_texts`).
+
+    Returns:
+        DataFrame with one row per text (index 0..n-1) and one float column per
+        frame id (codebook order; classifier order for supervised/pretrained).
+
+    Raises:
+        ValueError: Unknown scorer, a non-string text, or ``supervised`` without a classifier.
+    """
+    if scorer not in SCORERS:
+        raise ValueError(f"Unknown scorer {scorer!r}; choose one of {SCORERS}.")
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}.")
+    texts = _check_texts(texts)
+    if scorer in ("supervised", "pretrained"):
+        clf = classifier if scorer == "supervised" else load_pretrained_classifier()
+        if clf is None:
+            raise ValueError("scorer='supervised' needs classifier=FrameClassifier().fit(embeddings, labels).")
+        proba = clf.predict_proba(embed_documents(texts, model=model, cache_dir=cache_dir)) if texts else \
+            np.zeros((0, len(clf.frames_)))
+        return pd.DataFrame(proba, columns=clf.frames_)
+    book = _resolve_codebook(codebook)
+    if scorer == "default":
+        head = load_pretrained_classifier()
+        covered = [f for f in book["id"] if f in head.frames_]
+        zs = score_frames(texts, scorer="zero_shot", codebook=book[~book["id"].isin(covered)], top_k=top_k,
+                          model=model, cache_dir=cache_dir) if len(covered) < len(book) else pd.DataFrame()
+        pre = score_frames(texts, scorer="pretrained", model=model, cache_dir=cache_dir)
+        return pd.concat([pre[covered], zs], axis=1).reindex(columns=list(book["id"])) if texts else \
+            pd.DataFrame(columns=list(book["id"]), dtype=float)
+    pieces = [split_sentences(t) for t in texts]
+    flat = [s for p in pieces for s in p]
+    if scorer == "dictionary":
+        sent = _dictionary_sentence_scores(flat, book)
+    else:
+        sent = _zero_shot_sentence_scores(flat, book, model=model, cache_dir=cache_dir) if flat else \
+            np.zeros((0, len(book)))
+    return pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k), columns=list(book["id"]))
+
+
+def predict_frames(texts, *, scorer: str = "default", threshold: float | dict = 0.5, **kwargs) -> pd.DataFrame:
+    """Frame presence per text: :func:`score_frames` at or above ``threshold``.
+
+    Args:
+        texts: As in :func:`score_frames`.
+        scorer: As in :func:`score_frames`.
+        threshold: One cut-off for all frames or ``{frame_id: cut-off}``. The
+            scorers are scaled so that 0.5 is the validated default.
+        **kwargs: Passed to :func:`score_frames`.
+
+    Returns:
+        Boolean DataFrame with the same shape and columns as :func:`score_frames`.
+    """
+    scores = score_frames(texts, scorer=scorer, **kwargs)
+    if isinstance(threshold, dict):
+        unknown = sorted(set(threshold) - set(scores.columns))
+        if unknown:
+            raise ValueError(f"threshold names unknown frame ids {unknown}; known: {list(scores.columns)}.")
+        cut = pd.Series({c: threshold.get(c, 0.5) for c in scores.columns})
+        return scores.ge(cut, axis=1)
+    return scores >= threshold

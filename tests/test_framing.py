@@ -1,0 +1,235 @@
+"""Tests for analysis.framing: codebook validation, sentence splitting, the scorers and the classifier."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import framing
+from analysis.framing import (GENERIC_FRAMES, CodebookError, FrameClassifier, cross_validate_frames, load_codebook,
+                              predict_frames, score_frames, split_sentences, validate_codebook)
+
+ISSUE_FRAMES = ["tech_race", "security_export", "innovation", "investment_infra", "cost_open", "governance",
+                "censorship_values", "cooperation", "talent_education"]
+
+
+def _frame(**over):
+    base = {"id": "conflict", "family": "generic", "label": "Conflict", "definition": "Disagreement.",
+            "include": "x", "exclude": "y", "cues": ["clash*"], "exemplars": ["They clashed."]}
+    return {**base, **over}
+
+
+# ---------------------------------------------------------------- codebook
+def test_study_codebook_has_generic_and_issue_frames():
+    book = load_codebook()
+    assert list(book["id"][:5]) == GENERIC_FRAMES
+    assert set(ISSUE_FRAMES) <= set(book["id"])
+    assert (book["exemplars"].map(len) >= 3).all()
+    assert (book.loc[book["family"] == "generic", "questions"].map(len) >= 3).all()
+
+
+@pytest.mark.parametrize("frames, message", [
+    ([_frame(), _frame()], "duplicate id 'conflict'"),
+    ([_frame(definition="  ")], "empty definition"),
+    ([_frame(cues=["Clash"])], "lower-case"),
+    ([_frame(cues=["*clash"])], "not valid"),
+    ([_frame(cues=["cl*ash"])], "not valid"),
+    ([_frame(cues=[""])], "empty cue"),
+    ([_frame(cues=[])], "non-empty list"),
+    ([_frame(id="Conflict")], "snake_case"),
+    ([{k: v for k, v in _frame().items() if k != "exemplars"}], "missing field"),
+    ([], "non-empty list"),
+])
+def test_bad_codebooks_are_rejected_with_the_frame_named(frames, message):
+    with pytest.raises(CodebookError, match=re.escape(message)):
+        validate_codebook(frames, source="my_codebook.json")
+
+
+def test_codebook_error_names_file_and_position(tmp_path):
+    path = tmp_path / "cb.json"
+    path.write_text(json.dumps({"frames": [_frame(), _frame(id="economic", definition="")]}))
+    with pytest.raises(CodebookError, match=r"cb\.json, frame #1 \(economic\): empty definition"):
+        load_codebook(path)
+    path.write_text("{not json")
+    with pytest.raises(CodebookError, match="not valid JSON"):
+        load_codebook(path)
+
+
+@pytest.mark.parametrize("cue, text, hit", [
+    ("rival*", "a fierce rivalry", True),
+    ("rival*", "the arrival of chips", False),
+    ("ban*", "an urban data centre", False),
+    ("ban*", "the chip bans", True),
+    ("$", "a $5 billion deal", True),
+    ("defen?e", "the defense ministry", True),
+    ("defen?e", "the defence ministry", True),
+    ("export control*", "new export controls on GPUs", True),
+    ("export control*", "export of controls", False),
+    ("call* for", "critics called for a ban", True),
+    ("ai race", "the AI race heats up", True),
+    ("ai race", "a fair racecourse", False),
+])
+def test_cue_matching_respects_word_boundaries_and_wildcards(cue, text, hit):
+    assert bool(re.search(framing._cue_regex(cue), text.lower())) is hit
+
+
+# ---------------------------------------------------------------- sentences
+@pytest.mark.parametrize("text, expected", [
+    ("Mr. Lee said U.S. firms lead. China follows.", ["Mr. Lee said U.S. firms lead.", "China follows."]),
+    ('He said "No." Then 5 people left!', ['He said "No."', "Then 5 people left!"]),
+    ("First para.\n\nSecond para", ["First para.", "Second para"]),
+    ("Prices rose 3.5 per cent. Shares fell.", ["Prices rose 3.5 per cent.", "Shares fell."]),
+    ("no capital after. the stop", ["no capital after. the stop"]),
+    ("", []),
+])
+def test_split_sentences(text, expected):
+    assert split_sentences(text) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\"'\nAZ5")), max_size=80))
+def test_split_sentences_loses_no_characters_but_whitespace(text):
+    joined = "".join(split_sentences(text))
+    assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", text)
+
+
+# ---------------------------------------------------------------- scorers
+def test_dictionary_scores_are_bounded_and_named():
+    texts = ["Washington tightened export controls on chips bound for China.", "The weather was mild."]
+    scores = score_frames(texts, scorer="dictionary")
+    assert list(scores.columns) == list(load_codebook()["id"])
+    assert ((scores >= 0) & (scores <= 1)).all().all()
+    assert scores.loc[0, "security_export"] > 0
+    assert scores.loc[1].sum() == 0
+
+
+def test_long_text_is_scored_from_all_its_sentences_not_truncated():
+    filler = " ".join(f"Sentence number {i} says little." for i in range(300))
+    text = filler + " Officials accused each other of lying and the row escalated."
+    assert score_frames([text], scorer="dictionary").loc[0, "conflict"] > 0
+    assert score_frames([filler], scorer="dictionary").loc[0, "conflict"] == 0
+
+
+def test_top_k_pooling_dilutes_a_single_framed_sentence():
+    text = "The chip ban angered Beijing. It rained. It was cold."
+    one = score_frames([text], scorer="dictionary", top_k=1).loc[0, "security_export"]
+    three = score_frames([text], scorer="dictionary", top_k=3).loc[0, "security_export"]
+    assert three == pytest.approx(one / 3)
+
+
+def test_zero_shot_ranks_the_matching_frame_first(tmp_path):
+    texts = ["The United States banned exports of advanced AI chips to China over national security fears.",
+             "The company will build a huge data centre campus that needs gigawatts of electricity and water."]
+    scores = score_frames(texts, scorer="zero_shot", cache_dir=tmp_path)
+    assert scores.loc[0].idxmax() == "security_export"
+    assert scores.loc[1].idxmax() == "investment_infra"
+    assert ((scores >= 0) & (scores <= 1)).all().all()
+
+
+def test_empty_input_gives_empty_table_with_frame_columns():
+    out = score_frames([], scorer="dictionary")
+    assert out.empty and list(out.columns) == list(load_codebook()["id"])
+    assert predict_frames([], scorer="dictionary").empty
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scorer": "magic"}, "Unknown scorer"),
+    ({"scorer": "supervised"}, "needs classifier"),
+    ({"scorer": "dictionary", "top_k": 0}, "top_k"),
+])
+def test_score_frames_rejects_bad_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        score_frames(["A sentence."], **kwargs)
+
+
+def test_score_frames_rejects_non_strings_and_single_string():
+    with pytest.raises(ValueError, match="Text 1 is NoneType"):
+        score_frames(["ok", None], scorer="dictionary")
+    with pytest.raises(ValueError, match="not a single string"):
+        score_frames("just one text", scorer="dictionary")
+
+
+def test_predict_frames_thresholds():
+    texts = ["The chip ban angered Beijing."]
+    scores = score_frames(texts, scorer="dictionary")
+    pred = predict_frames(texts, scorer="dictionary", threshold={"security_export": 0.99})
+    assert pred.dtypes.eq(bool).all()
+    assert not pred.loc[0, "security_export"] and scores.loc[0, "security_export"] == 0.5
+    with pytest.raises(ValueError, match="unknown frame ids"):
+        predict_frames(texts, scorer="dictionary", threshold={"nonsense": 0.2})
+
+
+# ---------------------------------------------------------------- supervised
+def _toy(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    Y = pd.DataFrame({"a": X[:, 0] > 0, "b": X[:, 1] + X[:, 2] > 0.5, "never": False})
+    return X, Y
+
+
+def test_frame_classifier_learns_separable_frames_and_round_trips():
+    X, Y = _toy()
+    clf = FrameClassifier(C=10.0).fit(X, Y)
+    assert clf.frames_ == ["a", "b", "never"]
+    acc = (clf.predict(X) == Y.to_numpy()).mean(axis=0)
+    assert acc[0] > 0.95 and acc[1] > 0.9 and acc[2] == 1.0
+    clone = FrameClassifier.from_dict(json.loads(json.dumps(clf.to_dict())))
+    np.testing.assert_allclose(clone.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+
+
+def test_frame_classifier_errors():
+    X, Y = _toy()
+    with pytest.raises(ValueError, match="not fitted"):
+        FrameClassifier().predict_proba(X)
+    with pytest.raises(ValueError, match="label rows"):
+        FrameClassifier().fit(X[:10], Y)
+
+
+def test_cross_validation_uses_given_folds_and_reports_macro():
+    X, Y = _toy()
+    folds = np.arange(len(X)) % 4
+    metrics, oof = cross_validate_frames(X, Y[["a", "b"]], folds=folds)
+    assert list(metrics["frame"]) == ["a", "b", "macro"]
+    assert metrics["f1"].iloc[-1] > 0.8
+    assert oof.shape == (len(X), 2) and oof.notna().all().all()
+    mc, _ = cross_validate_frames(X, pd.DataFrame({"x": Y["a"], "y": ~Y["a"]}), multiclass=True, n_splits=3)
+    assert mc["f1"].iloc[-1] > 0.9
+
+
+def test_supervised_scorer_uses_the_given_classifier(tmp_path):
+    texts = ["Chips were banned.", "Shares rose."]
+    X = framing.embed_documents(texts, cache_dir=tmp_path)
+    clf = FrameClassifier().fit(X, pd.DataFrame({"security_export": [True, False]}))
+    out = score_frames(texts, scorer="supervised", classifier=clf, cache_dir=tmp_path)
+    assert list(out.columns) == ["security_export"]
+    assert out.loc[0, "security_export"] > out.loc[1, "security_export"]
+
+
+def test_embed_documents_pools_sentences(tmp_path):
+    one = framing.embed_documents(["China leads. Japan follows."], cache_dir=tmp_path)[0]
+    parts = framing.embed_texts(["China leads.", "Japan follows."], cache_dir=tmp_path).mean(axis=0)
+    np.testing.assert_allclose(one, parts / np.linalg.norm(parts), atol=1e-5)
+    assert np.allclose(framing.embed_documents([""], cache_dir=tmp_path), 0)
+
+
+def test_shipped_head_and_default_scorer(tmp_path):
+    if not (framing.FRAMES_DIR / "generic_head.json").is_file():
+        pytest.skip("generic_head.json not built yet (bench/framing.py --train-head)")
+    head = framing.load_pretrained_classifier()
+    assert head.frames_ == GENERIC_FRAMES
+    out = score_frames(["Officials clashed over who pays the $2 billion bill."], cache_dir=tmp_path)
+    assert list(out.columns) == list(load_codebook()["id"])
+    assert out.notna().all().all()
+
+
+def test_bench_codebooks_cover_the_public_label_sets(shared_dataset):
+    path = shared_dataset("frac", "frac_gold_sentences.jsonl")
+    labels = {json.loads(line)["label"].lower() for line in open(path, encoding="utf-8")}
+    book = load_codebook(framing.FRAMES_DIR / "frac_codebook.json")
+    assert labels - set(book["label"].str.lower()) == {"other"}
