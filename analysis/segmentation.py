@@ -9,9 +9,10 @@ Sentences: a rule-based splitter tuned to news text. A candidate boundary is
 then whitespace, then an opening quote, bracket, digit or capital letter. It is
 rejected after an abbreviation listed in
 ``analysis/resources/sentence_abbreviations.csv`` that cannot end a sentence
-("Dr.", "Jan."), after a single-letter initial ("J. Smith"), and after an
-abbreviation that *can* end a sentence ("U.S.", "Inc.") unless the next word is
-a common sentence opener from ``analysis/resources/sentence_starters.csv``.
+("Dr.", "Jan."; matched case-sensitively, so "said no." still ends), and after
+an abbreviation that *can* end a sentence ("U.S.", "Inc.") or a single capital
+("J. Smith") unless the next word is a common sentence opener from
+``analysis/resources/sentence_starters.csv`` ("Plan B. The ...").
 Decimals ("$6.5 million") never split because no space follows the point.
 """
 
@@ -40,8 +41,8 @@ def _abbreviations() -> tuple[frozenset, frozenset]:
     table = pd.read_csv(RESOURCES_DIR / "sentence_abbreviations.csv", dtype=str,
                         keep_default_na=False)
     can_end = table["can_end_sentence"].str.lower() == "true"
-    never = frozenset(table.loc[~can_end, "abbreviation"].str.lower())
-    maybe = frozenset(table.loc[can_end, "abbreviation"].str.lower())
+    never = frozenset(table.loc[~can_end, "abbreviation"])
+    maybe = frozenset(table.loc[can_end, "abbreviation"])
     return never, maybe
 
 
@@ -68,19 +69,30 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _known(word: str, table: frozenset) -> bool:
+    """Case-sensitive lookup ("no." is a word, "No." a number sign); a lower-case
+    entry also matches its capitalised form at the start of a sentence ("E.g.")."""
+    return word in table or (word[:1].isupper() and word[:1].lower() + word[1:] in table)
+
+
+def _next_is_starter(text: str, position: int) -> bool:
+    following = _NEXT_WORD.match(text, position)
+    return bool(following and following.group(1) in _starters())
+
+
 def _is_boundary(text: str, match: re.Match) -> bool:
     if match.group(0)[0] != ".":
         return True
-    window = text[max(0, match.start() - 40):match.start()]
-    word = window.split()[-1].lstrip("\"'“‘([").lower() if window.split() else ""
+    tokens = text[max(0, match.start() - 40):match.start()].split()
+    word = tokens[-1].lstrip("\"'“‘([") if tokens else ""
     if not word or not word[-1].isalpha():
         return True
     never, maybe = _abbreviations()
-    if word in never or (len(word) == 1 and word.isalpha()):
+    if _known(word, never):
         return False
-    if word in maybe or word.rstrip(".") in maybe:
-        following = _NEXT_WORD.match(text, match.end())
-        return bool(following and following.group(1) in _starters())
+    if _known(word, maybe) or (len(word) == 1 and word.isupper()):
+        # "U.S. The", "Plan B. The" end a sentence; "U.S. President", "J. Smith" do not.
+        return _next_is_starter(text, match.end())
     return True
 
 

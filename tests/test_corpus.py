@@ -219,6 +219,31 @@ def test_bad_json_lines_fail_listing_all_then_skip():
         load_corpus(FIXTURES / "bad_lines.jsonl", on_bad_lines="skip")
 
 
+def test_unreadable_file_named_then_skipped(tmp_path, monkeypatch):
+    for name in ("good.txt", "locked.txt"):
+        (tmp_path / name).write_text(ENGLISH, encoding="utf-8")
+    real_read = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(CorpusInputError, match="locked.txt: cannot read the file"):
+        load_corpus(tmp_path)
+    articles, _, problems = load_corpus_audited(tmp_path, on_bad_lines="skip")
+    assert list(articles["doc_id"]) == ["good"]
+    assert list(zip(problems["doc_id"], problems["reason"])) == [("locked", "unreadable_file")]
+
+
+def test_single_html_file():
+    articles = load_corpus(FIXTURES / "folder" / "page.html")
+    assert list(articles["doc_id"]) == ["page"]
+    assert articles.loc[0, "raw_text"].startswith("<html>")
+    assert articles.loc[0, "text"].endswith("Investors welcomed the move & shares rose.")
+
+
 def test_bad_csv_rows_fail_listing_all_then_skip():
     with pytest.raises(CorpusInputError) as info:
         load_corpus(FIXTURES / "bad_rows.csv")

@@ -252,6 +252,13 @@ def test_detect_language(text, expected):
     ("J. Smith of Apple Inc. spoke. Sales rose.", ["J. Smith of Apple Inc. spoke.", "Sales rose."]),
     ("Version 3.5 ships e.g. in Japan. Fine.", ["Version 3.5 ships e.g. in Japan.", "Fine."]),
     ("no final stop here", ["no final stop here"]),
+    ("He said no. Then he left.", ["He said no.", "Then he left."]),
+    ("Japan is No. 2 in chips. China is No. 1.", ["Japan is No. 2 in chips.", "China is No. 1."]),
+    ("They chose Plan B. The rest followed.", ["They chose Plan B.", "The rest followed."]),
+    ("Wait... The deal is off.", ["Wait...", "The deal is off."]),
+    ('"Will we win?" he asked. Nobody knew.', ['"Will we win?" he asked.', "Nobody knew."]),
+    ("Talks end at 5 p.m. The vote follows.", ["Talks end at 5 p.m.", "The vote follows."]),
+    ("E.g. Malaysia grew. Japan too.", ["E.g. Malaysia grew.", "Japan too."]),
 ])
 def test_split_sentences(text, sentences):
     assert [text[a:b] for a, b in split_sentences(text)] == sentences
