@@ -135,7 +135,7 @@ def _design(units: pd.DataFrame, countries: list[str], reference: str, articles)
         meta = articles.set_index("doc_id")
         candidates = []
         if "outlet" in meta.columns:
-            outlet = units["doc_id"].map(meta["outlet"]).fillna("unknown")
+            outlet = units["doc_id"].map(meta["outlet"]).fillna("").replace("", "unknown")
             levels = sorted(outlet.unique())[1:]
             candidates.append(("outlet", np.column_stack([(outlet == lv).to_numpy(float) for lv in levels])
                                if levels else None))

@@ -162,7 +162,7 @@ def fit_baseline_topics(documents: Sequence[str], *, method: str, n_topics: int,
     vec, x = _vectorize(list(documents), tfidf=method == "nmf")
     k = min(n_topics, x.shape[0], x.shape[1])
     if method == "lda":
-        est = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=20, random_state=seed)
+        est = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=10, random_state=seed)
     else:
         est = NMF(n_components=k, init="nndsvdar", max_iter=400, random_state=seed)
     doc_topic = est.fit_transform(x)

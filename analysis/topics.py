@@ -39,16 +39,22 @@ TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z\-]+\b"
 _UMAP_CACHE: dict[str, np.ndarray] = {}
 
 
+def _below_error(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.ERROR
+
+
 @contextmanager
 def _quiet_bertopic():
-    """Silence BERTopic's advisory log warnings (we take those decisions deliberately)."""
+    """Drop BERTopic's advisory log warnings (we take those decisions deliberately).
+
+    A filter, not a level: BERTopic resets its logger level in ``__init__``.
+    """
     log = logging.getLogger("BERTopic")
-    old = log.level
-    log.setLevel(logging.ERROR)
+    log.addFilter(_below_error)
     try:
         yield
     finally:
-        log.setLevel(old)
+        log.removeFilter(_below_error)
 
 
 def load_topic_stopwords(path: str | Path = STOPWORDS_FILE) -> list[str]:
