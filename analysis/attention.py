@@ -16,10 +16,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .gazetteer import country_names
 from .stats import bootstrap_by_group
 
-__all__ = ["ATTENTION_COLUMNS", "CO_MENTION_COLUMNS", "attention_shares", "co_mentions", "alias_contributions",
-           "sample_mentions"]
+__all__ = ["ATTENTION_COLUMNS", "CO_MENTION_COLUMNS", "OVERVIEW_COLUMNS", "attention_shares", "co_mentions",
+           "alias_contributions", "sample_mentions", "mention_overview"]
 
 ATTENTION_COLUMNS = ["country", "estimate", "ci_low", "ci_high", "n_units", "n_mentioning", "n_articles"]
 CO_MENTION_COLUMNS = ["country_a", "country_b", "n_a", "n_b", "n_both", "n_units", "expected", "lift"]
@@ -185,3 +186,43 @@ def sample_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, *, per_coun
     picked = per_sentence.iloc[order].groupby("country", sort=False).head(per_country)
     out = picked.merge(sentences[["doc_id", "sent_id", "text"]], on=["doc_id", "sent_id"], how="left")
     return out.sort_values(["country", "doc_id", "sent_id"])[cols].reset_index(drop=True)
+
+
+OVERVIEW_COLUMNS = ["country", "display_name", "n_mentions", "n_sentences", "n_articles", "share_of_sentences",
+                    "share_of_articles", "direct_share", "top_alias", "top_alias_share"]
+
+
+def mention_overview(mentions: pd.DataFrame, articles: pd.DataFrame, sentences: pd.DataFrame, *,
+                     countries: Sequence[str] | None = None) -> pd.DataFrame:
+    """One line per country: how much it is mentioned, how directly, and by which leading alias.
+
+    Args:
+        mentions: :func:`analysis.countries.detect_mentions` output.
+        articles, sentences: The corpus tables (denominators).
+        countries: Codes to list (never-mentioned ones get zeros); default those mentioned.
+
+    Returns:
+        DataFrame :data:`OVERVIEW_COLUMNS`: ``direct_share`` is the share of the
+        country's mentions that are its name or demonym (the rest are places,
+        governments, people, organisations); ``top_alias`` the alias with most
+        mentions and ``top_alias_share`` its share ("" and NaN when unmentioned).
+    """
+    codes = sorted(mentions["country"].unique()) if countries is None else list(countries)
+    names = country_names()
+    n_sent, n_art = len(sentences), articles["doc_id"].nunique()
+    rows = []
+    for code in codes:
+        sub = mentions[mentions["country"] == code]
+        # ties go to the alphabetically first alias, so reruns print the same table
+        aliases = sub["alias"].value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        sents = len(sub[["doc_id", "sent_id"]].drop_duplicates())
+        docs = sub["doc_id"].nunique()
+        rows.append({
+            "country": code, "display_name": names.get(code, code), "n_mentions": len(sub), "n_sentences": sents,
+            "n_articles": docs, "share_of_sentences": sents / n_sent if n_sent else float("nan"),
+            "share_of_articles": docs / n_art if n_art else float("nan"),
+            "direct_share": sub["kind"].isin(["name", "demonym"]).mean() if len(sub) else float("nan"),
+            "top_alias": aliases.index[0] if len(aliases) else "",
+            "top_alias_share": aliases.iloc[0] / len(sub) if len(sub) else float("nan"),
+        })
+    return pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)

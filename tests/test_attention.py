@@ -143,3 +143,14 @@ def test_plots_return_labelled_figures():
         assert ax.get_xlabel() and ax.get_ylabel()
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
     plt.close("all")
+
+
+def test_mention_overview_counts_and_directness():
+    overview = attention.mention_overview(MENTIONS, ARTICLES, SENTENCES, countries=["CHN", "USA", "KOR"])
+    assert list(overview.columns) == attention.OVERVIEW_COLUMNS
+    chn = _row(overview, country="CHN")
+    assert (chn["n_mentions"], chn["n_sentences"], chn["n_articles"]) == (3, 3, 2)
+    assert chn["share_of_sentences"] == pytest.approx(3 / 7) and chn["share_of_articles"] == pytest.approx(2 / 5)
+    assert chn["direct_share"] == 1.0 and chn["top_alias"] == "China" and chn["display_name"] == "China"
+    kor = _row(overview, country="KOR")
+    assert kor["n_mentions"] == 0 and kor["top_alias"] == "" and np.isnan(kor["direct_share"])
