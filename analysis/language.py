@@ -6,7 +6,9 @@ repeatable. On a headline-length text it is also easily fooled by names
 common English function words (``analysis/resources/english_function_words.csv``):
 
 - fewer than ``min_letters`` letters: ``"und"`` (undetermined);
-- 20% or more non-Latin letters: langdetect on the non-Latin words decides;
+- 20% or more non-Latin letters: Chinese ("zh"), Japanese and Korean are
+  decided by script (Han / kana / Hangul shares), other scripts by langdetect
+  on the non-Latin words;
 - function-word share >= 0.25 on a Latin-script text -> ``"en"`` without
   calling langdetect (speed); >= ``english_share`` -> ``"en"`` even when
   langdetect disagrees (short English texts full of names);
@@ -43,6 +45,23 @@ def _function_words() -> frozenset:
     return frozenset(table["word"].str.lower())
 
 
+def _cjk_language(text: str) -> str:
+    """"ja" if kana, "ko" if Hangul, "zh" if only Han ideographs dominate the non-Latin letters; else ""."""
+    kana = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff")
+    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff")
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    non_latin = sum(1 for ch in text if ch.isalpha() and ord(ch) > 0x24F)
+    if not non_latin:
+        return ""
+    if hangul / non_latin >= 0.3:
+        return "ko"
+    if kana / non_latin >= 0.1:
+        return "ja"
+    if han / non_latin >= 0.6:
+        return "zh"
+    return ""
+
+
 def detect_language(text: str, *, min_letters: int = 20,
                     english_share: float = 0.15) -> tuple[str, float, str]:
     """Identify the language of a text.
@@ -66,8 +85,12 @@ def detect_language(text: str, *, min_letters: int = 20,
     latin = 1.0 - non_latin
     share = sum(1 for w in words if w.lower() in _function_words()) / len(words)
     if non_latin >= 0.2:
-        # Mixed-script snippets (Japanese with English product names): the
-        # non-Latin script carries the language, so detect on those words only.
+        # Mixed-script snippets (Chinese with English product names): the
+        # non-Latin script carries the language. langdetect confuses short
+        # Han-script texts (Traditional Chinese -> "ko"), so CJK is decided by script.
+        script = _cjk_language(sample)
+        if script:
+            return script, 1.0, f"script={script}; latin={latin:.2f}"
         sample = " ".join(w for w in words if any(ord(ch) > 0x24F for ch in w))
     if latin >= 0.9 and share >= _CLEARLY_ENGLISH:
         return "en", 1.0, f"langdetect=skipped; english_function_words={share:.2f}; latin={latin:.2f}"

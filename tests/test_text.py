@@ -230,6 +230,9 @@ def test_html_to_text_keeps_article_drops_chrome():
     ("Die chinesische Firma DeepSeek hat ein neues Sprachmodell veröffentlicht, das sehr "
      "günstig ist.", "de"),
     ("「DeepSeek R1」の登場を受け、OpenAIは最新モデル「o3-mini」を発表した。", "ja"),
+    ("DeepSeek遭美調查：是否透過新加坡取得NVIDIA晶片？", "zh"),
+    ("딥시크가 새로운 인공지능 모델을 공개했다. 시장은 크게 흔들렸다.", "ko"),
+    ("Власти Тайваня запретили госучреждениям использовать нейросеть DeepSeek", "ru"),
     ("OK", "und"),
 ])
 def test_detect_language(text, expected):
