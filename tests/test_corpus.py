@@ -109,7 +109,8 @@ def test_seed_segmentation_offsets(seed_tables):
         for row in table.itertuples():
             assert text[row.doc_id][row.start:row.end] == row.text
     sentences = seed_tables.sentences["text"].tolist()
-    assert any(s.startswith("To navigate hardware constraints imposed by U.S. regulations") for s in sentences)
+    assert any(s.startswith("To navigate hardware constraints imposed by U.S. regulations")
+               for s in sentences)
     assert any("On January 22, 2025, President Trump unveiled" in s for s in sentences)
 
 

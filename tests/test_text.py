@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from analysis.language import detect_language
 from analysis.segmentation import segment_articles, split_paragraphs, split_sentences
 from analysis.text import (
-    RULES_PATH, clean_text, decode_bytes, html_to_text, load_boilerplate_rules, normalize_text,
-    parse_date,
+    RULES_PATH, clean_text, decode_bytes, load_boilerplate_rules, normalize_text, parse_date,
 )
+from analysis.webpage import html_to_text
 
 BODY = ("Malaysia is courting chip makers in Johor. Officials said the state would add "
         "power capacity by 2030.")
@@ -248,7 +248,8 @@ def test_detect_language(text, expected):
     ("U.S. President Trump spoke.", ["U.S. President Trump spoke."]),
     ("Dr. Li met Mr. Son on Jan. 22 in Tokyo. They agreed.",
      ["Dr. Li met Mr. Son on Jan. 22 in Tokyo.", "They agreed."]),
-    ("It cost $6 million. Others spent $6.5 billion.", ["It cost $6 million.", "Others spent $6.5 billion."]),
+    ("It cost $6 million. Others spent $6.5 billion.",
+     ["It cost $6 million.", "Others spent $6.5 billion."]),
     ("Shares fell 16.9%. Nvidia lost most.", ["Shares fell 16.9%.", "Nvidia lost most."]),
     ('He said, "We will win." Then he left.', ['He said, "We will win."', "Then he left."]),
     ("Is it over? No! It is not.", ["Is it over?", "No!", "It is not."]),
