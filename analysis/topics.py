@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,7 +52,16 @@ def _quiet_bertopic():
     log = logging.getLogger("BERTopic")
     log.addFilter(_below_error)
     try:
-        yield
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would break notebook reruns
+    except ImportError:  # transformers absent: nothing to silence
+        pass
+    try:
+        with warnings.catch_warnings():
+            # tqdm.auto warns once per process inside Jupyter when ipywidgets is absent; we show no bars.
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            yield
     finally:
         log.removeFilter(_below_error)
 
@@ -204,6 +213,10 @@ class TopicModel:
             ValueError: Fewer than 2 documents, an empty/non-string document, bad
                 ``clustering``, or embeddings whose row count differs from the documents.
         """
+        with _quiet_bertopic():
+            return self._fit(docs, embeddings)
+
+    def _fit(self, docs, embeddings):
         frame, texts = _as_frame(docs)
         if self.clustering not in {"auto", "hdbscan", "kmeans"}:
             raise ValueError(f"clustering must be 'auto', 'hdbscan' or 'kmeans', got {self.clustering!r}.")
@@ -220,17 +233,16 @@ class TopicModel:
         self.corpus_hash_ = corpus_hash(texts, embedder.model_id)
         reduced, reducer = self._reduce(embeddings)
         labels, probs = self._cluster(reduced)
-        with _quiet_bertopic():
-            self.bertopic_ = self._fit_bertopic(texts, embeddings, reduced, reducer, labels, probs, embedder)
-            topics = np.asarray(self.bertopic_.topics_)
-            if self.reduce_outliers and (topics == -1).any() and (topics != -1).any():
-                n_out = int((topics == -1).sum())
-                topics = self.bertopic_.reduce_outliers(texts, list(topics), strategy="embeddings",
-                                                        embeddings=embeddings)
-                self.bertopic_.update_topics(texts, topics=list(topics), top_n_words=self.top_n_words,
-                                             vectorizer_model=self._vectorizer(n),
-                                             representation_model=self._representation())
-                self.notes_.append(f"{n_out} of {n} outlier documents reassigned to their nearest topic by embedding.")
+        self.bertopic_ = self._fit_bertopic(texts, embeddings, reduced, reducer, labels, probs, embedder)
+        topics = np.asarray(self.bertopic_.topics_)
+        if self.reduce_outliers and (topics == -1).any() and (topics != -1).any():
+            n_out = int((topics == -1).sum())
+            topics = self.bertopic_.reduce_outliers(texts, list(topics), strategy="embeddings",
+                                                    embeddings=embeddings)
+            self.bertopic_.update_topics(texts, topics=list(topics), top_n_words=self.top_n_words,
+                                         vectorizer_model=self._vectorizer(n),
+                                         representation_model=self._representation())
+            self.notes_.append(f"{n_out} of {n} outlier documents reassigned to their nearest topic by embedding.")
         self._tabulate(frame, texts, embeddings, np.asarray(self.bertopic_.topics_))
         return self
 
@@ -296,7 +308,6 @@ class TopicModel:
     def _fit_bertopic(self, texts, embeddings, reduced, reducer, labels, probs, embedder):
         from bertopic import BERTopic
 
-        os.environ.setdefault("TQDM_DISABLE", "1")
         model = BERTopic(embedding_model=_CachedEmbedder(embedder, self.cache_dir),
                          umap_model=_Reduced(reduced, reducer), hdbscan_model=_FixedLabels(labels, probs),
                          vectorizer_model=self._vectorizer(len(texts)), representation_model=self._representation(),
