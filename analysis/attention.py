@@ -163,7 +163,8 @@ def alias_contributions(mentions: pd.DataFrame, *, top: int | None = None) -> pd
                 .assign(alias="(other aliases)", kind="mixed"))
         table = pd.concat([table[rank < top], rest], ignore_index=True)
     table["share_of_country"] = table["n_mentions"] / table.groupby("country")["n_mentions"].transform("sum")
-    table = table.sort_values(["country", "n_mentions", "alias"], ascending=[True, False, True])
+    table["_rest"] = table["alias"] == "(other aliases)"  # the remainder always comes last
+    table = table.sort_values(["country", "_rest", "n_mentions", "alias"], ascending=[True, True, False, True])
     return table[cols].reset_index(drop=True)
 
 

@@ -112,7 +112,7 @@ def test_alias_contributions_shares_sum_to_one_with_other_bucket():
                           "text": ["DeepSeek and DeepSeek.", "China.", "Beijing.", "Chinese DeepSeek."]})
     contrib = attention.alias_contributions(countries.detect_mentions(sents), top=2)
     chn = contrib[contrib["country"] == "CHN"]
-    assert chn["alias"].tolist() == ["DeepSeek", "(other aliases)", "Beijing"]
+    assert chn["alias"].tolist() == ["DeepSeek", "Beijing", "(other aliases)"]
     assert chn["share_of_country"].sum() == pytest.approx(1.0)
     assert chn.iloc[0]["n_mentions"] == 3 and chn.iloc[0]["share_of_country"] == pytest.approx(0.5)
 
