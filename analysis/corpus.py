@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -105,6 +106,12 @@ def _parse_published(value) -> pd.Timestamp | None:
     return stamp
 
 
+def _language_code(value) -> str:
+    """'EN', 'en-US', 'en_GB', 'English' -> 'en'; other values lower-cased, region dropped."""
+    code = re.split(r"[-_ ]", str(value or "").strip().lower())[0]
+    return "en" if code in {"english", "eng"} else code
+
+
 def _build_row(record: dict, *, clean: bool, rules) -> tuple[dict, list[dict]]:
     body = _text_of(record)
     raw = record["raw_text"] if "raw_text" in record else body
@@ -124,7 +131,7 @@ def _build_row(record: dict, *, clean: bool, rules) -> tuple[dict, list[dict]]:
         evidence = f"text: {captured['published_evidence']}"
     elif record.get("published"):
         evidence = f"unparseable metadata date: {record.get('published')}"
-    language = str(record.get("language") or "").strip().lower()
+    language = _language_code(record.get("language"))
     if language:
         lang_evidence = "metadata"
     else:

@@ -170,11 +170,13 @@ def test_newsapi_response_json():
 
 
 def test_parquet_and_jsonl_roundtrip(tmp_path):
-    frame = pd.DataFrame({"Doc_ID": ["p1"], "TEXT": [ENGLISH], "Lang": ["en"],
-                          "published_at": ["2025-01-05"]})
+    frame = pd.DataFrame({"Doc_ID": ["p1", "p2"], "TEXT": [ENGLISH, ENGLISH + " Yes."],
+                          "Lang": ["en-US", "English"], "published_at": ["2025-01-05", None]})
     frame.to_parquet(tmp_path / "c.parquet")
     articles = load_corpus(tmp_path / "c.parquet")
     assert articles.loc[0, "doc_id"] == "p1" and articles.loc[0, "text"] == ENGLISH
+    assert list(articles["language"]) == ["en", "en"]
+    assert articles["published"].isna().tolist() == [False, True]
     (tmp_path / "c.jsonl").write_text(json.dumps({"body": ENGLISH}) + "\n", encoding="utf-8")
     articles = load_corpus(tmp_path / "c.jsonl")
     assert articles.loc[0, "doc_id"] == "c_00000"
