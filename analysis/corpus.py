@@ -39,7 +39,7 @@ from analysis.segmentation import SENTENCE_COLUMNS, PARAGRAPH_COLUMNS, segment_a
 from analysis.sources import CorpusInputError, read_records
 from analysis.text import clean_text, has_mojibake, load_boilerplate_rules, normalize_text, parse_date
 
-__all__ = ["load_corpus", "load_corpus_audited", "prepare_corpus", "CorpusTables", "CorpusInputError",
+__all__ = ["load_corpus", "load_corpus_audited", "PARAGRAPH_COLUMNS", "SENTENCE_COLUMNS", "prepare_corpus", "CorpusTables", "CorpusInputError",
            "default_out_dir", "ARTICLE_COLUMNS", "EXCLUSION_COLUMNS", "CLEANING_LOG_COLUMNS"]
 
 ARTICLE_COLUMNS = ["doc_id", "outlet", "published", "title", "text", "raw_text", "url",
