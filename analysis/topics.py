@@ -52,15 +52,15 @@ def _quiet_bertopic():
     log = logging.getLogger("BERTopic")
     log.addFilter(_below_error)
     try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # "Loading weights" bars would break notebook reruns
-    except ImportError:  # transformers absent: nothing to silence
-        pass
-    try:
         with warnings.catch_warnings():
             # tqdm.auto warns once per process inside Jupyter when ipywidgets is absent; we show no bars.
             warnings.filterwarnings("ignore", message="IProgress not found")
+            try:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # "Loading weights" bars would break notebook reruns
+            except ImportError:  # transformers absent: nothing to silence
+                pass
             yield
     finally:
         log.removeFilter(_below_error)
