@@ -268,11 +268,12 @@ def article_salience(mentions: pd.DataFrame, articles: pd.DataFrame | None = Non
         table["in_title"] = table["in_title"].astype("boolean").fillna(False)
     else:
         table["in_title"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    table["first_sent_id"] = table["first_sent_id"].astype("Int64")  # NA for a title-only country
     totals = table.groupby("doc_id")["n_mentions"].transform("sum")
     table["share_of_mentions"] = (table["n_mentions"] / totals.where(totals > 0)).fillna(0.0)
     if sentences is not None:
         n_sent = sentences.groupby("doc_id")["sent_id"].size()
-        table["first_position"] = table["first_sent_id"] / table["doc_id"].map(n_sent)
+        table["first_position"] = (table["first_sent_id"].astype(float) / table["doc_id"].map(n_sent)).astype(float)
     else:
         table["first_position"] = float("nan")
     table = table.sort_values(["doc_id", "country"]).reset_index(drop=True)
@@ -304,7 +305,7 @@ def primary_country(salience: pd.DataFrame, articles: pd.DataFrame | None = None
     rows = []
     ranked = salience.assign(
         _title=salience["in_title"].astype("boolean").fillna(False).astype(int),
-        _first=salience["first_sent_id"].fillna(float("inf")),
+        _first=salience["first_sent_id"].astype(float).fillna(float("inf")),
     ).sort_values(["doc_id", "n_mentions", "_title", "_first", "country"],
                   ascending=[True, False, False, True, True])
     for doc_id, sub in ranked.groupby("doc_id", sort=True):
