@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,15 @@ def _shingles(text: str, size: int) -> set[str]:
     return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
-def _minhash(shingles: set[str], num_perm: int, seed: int) -> MinHash:
-    m = MinHash(num_perm=num_perm, seed=seed)
-    m.update_batch([s.encode("utf-8") for s in sorted(shingles)])
+def _crc32(data: bytes) -> int:
+    # Deterministic across processes (unlike hash()) and much faster than sha1.
+    return zlib.crc32(data)
+
+
+def _minhash(shingles: set[str], template: MinHash) -> MinHash:
+    m = MinHash(num_perm=len(template), seed=template.seed, hashfunc=_crc32,
+                permutations=template.permutations, scheme=template.scheme)
+    m.update_batch([s.encode("utf-8") for s in shingles])
     return m
 
 
@@ -68,13 +75,14 @@ def find_duplicates(articles: pd.DataFrame, *, threshold: float = 0.8, shingle_s
             kept.append((doc_id, str(text)))
     # A lower LSH threshold than the decision threshold buys candidate recall;
     # the decision itself uses the exact Jaccard similarity.
-    lsh = MinHashLSH(threshold=min(0.9, max(0.05, threshold - 0.1)), num_perm=num_perm)
+    lsh = MinHashLSH(threshold=min(0.9, max(0.05, threshold - 0.2)), num_perm=num_perm)
     shingle_sets = {}
+    template = MinHash(num_perm=num_perm, seed=seed)  # permutations computed once
     for doc_id, text in kept:
         shingles = _shingles(text, shingle_size)
         if not shingles:
             continue
-        m = _minhash(shingles, num_perm, seed)
+        m = _minhash(shingles, template)
         best = _best_match(shingles, lsh.query(m), shingle_sets)
         if best is not None and best[1] >= threshold:
             rows.append((doc_id, best[0], "near", round(best[1], 4)))

@@ -31,6 +31,7 @@ __all__ = ["detect_language"]
 
 DetectorFactory.seed = 0
 _WORD = re.compile(r"[^\W\d_]+")
+_BEYOND_LATIN = re.compile("[\u0250-\U0010ffff]")
 _MAX_CHARS = 2000
 _LANGDETECT_CHARS = 600
 # Running text in English has ~35-45% of these words; other Latin-script
@@ -78,12 +79,13 @@ def detect_language(text: str, *, min_letters: int = 20,
     """
     sample = text[:_MAX_CHARS]
     words = _WORD.findall(sample)
-    letters = sum(len(w) for w in words)
+    letters = sum(map(len, words))
     if letters < min_letters:
         return "und", 0.0, f"only {letters} letters"
-    non_latin = sum(1 for w in words for ch in w if ord(ch) > 0x24F) / letters
+    non_latin = sum(map(str.isalpha, _BEYOND_LATIN.findall(sample))) / letters
     latin = 1.0 - non_latin
-    share = sum(1 for w in words if w.lower() in _function_words()) / len(words)
+    function_words = _function_words()
+    share = sum(w.lower() in function_words for w in words) / len(words)
     if non_latin >= 0.2:
         # Mixed-script snippets (Chinese with English product names): the
         # non-Latin script carries the language. langdetect confuses short

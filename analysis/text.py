@@ -144,9 +144,14 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", fixed)
 
 
+# A UTF-8 lead byte shown as Latin-1/cp1252 followed by a continuation byte
+# shown the same way ("â€", "Ã©"): the cheap pre-check before ftfy's slower test.
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0178\u0192\u02c6-\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
 def has_mojibake(text: str) -> bool:
     """True when ``text`` shows signs of having been decoded with the wrong codec ("â€™")."""
-    return bool(ftfy.badness.is_bad(text))
+    return bool(_MOJIBAKE_HINT.search(text)) and bool(ftfy.badness.is_bad(text))
 
 
 @lru_cache(maxsize=8)
@@ -275,7 +280,7 @@ def clean_text(text: str, *, rules=None, title: str = "") -> CleanResult:
     plan, found_title = _plan_line_removals(text, rules, title)
     result = CleanResult(text="", title="" if title else found_title)
     spans = _line_spans(text)
-    keep = [True] * len(text)
+    removed: list[tuple[int, int]] = []
     for i, (name, match) in sorted(plan.items()):
         start, end = spans[i]
         rule = by_name.get(name)
@@ -287,23 +292,41 @@ def clean_text(text: str, *, rules=None, title: str = "") -> CleanResult:
             if rule.capture not in result.captured:
                 result.captured[rule.capture] = value.strip()
                 result.captured[f"{rule.capture}_evidence"] = text[start:end].strip()
-        for k in range(start, min(end + 1, len(text))):
-            keep[k] = False
+        removed.append((start, min(end + 1, len(text))))
     for rule in (r for r in rules if r.scope == "inline"):
         for match in rule.regex.finditer(text):
             # An earlier rule may already have cut part of this span; log only the rest.
-            fresh = [k for k in range(match.start(), match.end()) if keep[k]]
+            fresh = _subtract(match.start(), match.end(), removed)
             if not fresh:
                 continue
             result.log.append({"rule": rule.name, "scope": rule.scope, "reason": rule.reason,
-                               "removed_text": "".join(text[k] for k in fresh).strip(),
-                               "start": fresh[0]})
-            for k in fresh:
-                keep[k] = False
-    kept = "".join(ch for ch, flag in zip(text, keep) if flag)
+                               "removed_text": "".join(text[a:b] for a, b in fresh).strip(),
+                               "start": fresh[0][0]})
+            removed.extend(fresh)
+    kept = _cut(text, removed)
     result.text = _tidy_whitespace(kept)
     result.log.sort(key=lambda row: row["start"])
     return result
+
+
+def _subtract(start: int, end: int, removed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [start, end) not covered by the ``removed`` intervals."""
+    pieces = [(start, end)]
+    for r_start, r_end in removed:
+        pieces = [part for a, b in pieces
+                  for part in ((a, min(b, r_start)), (max(a, r_end), b)) if part[1] > part[0]]
+    return pieces
+
+
+def _cut(text: str, removed: list[tuple[int, int]]) -> str:
+    """``text`` without the ``removed`` intervals (which may overlap)."""
+    out, position = [], 0
+    for start, end in sorted(removed):
+        if start > position:
+            out.append(text[position:start])
+        position = max(position, end)
+    out.append(text[position:])
+    return "".join(out)
 
 
 _TRAILING_SPACE = re.compile(r"[ \t]+(?=\n)")
