@@ -79,13 +79,15 @@ def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentence
     base = _with_period(articles, freq) if "period" in groups else articles
     missing = [g for g in groups if g not in base.columns]
     if missing:
-        raise ValueError(f"attention_shares: grouping column(s) {missing} not in articles ({list(articles.columns)}).")
+        raise ValueError(f"attention_shares: grouping column(s) {missing} not in articles "
+                         f"({list(articles.columns)}).")
     units = _units(unit, base, sentences)
     keys = _unit_keys(unit)
     codes = sorted(mentions["country"].unique()) if countries is None else list(countries)
     hits = mentions[mentions["country"].isin(codes)][keys + ["country"]].drop_duplicates().assign(_hit=1.0)
     frame = units[keys + groups].drop_duplicates(keys)
-    long = frame.merge(pd.DataFrame({"country": codes}), how="cross").merge(hits, on=keys + ["country"], how="left")
+    long = (frame.merge(pd.DataFrame({"country": codes}), how="cross")
+            .merge(hits, on=keys + ["country"], how="left"))
     long["_hit"] = long["_hit"].fillna(0.0)
     if long.empty:
         return pd.DataFrame(columns=groups + ATTENTION_COLUMNS)
@@ -164,7 +166,8 @@ def alias_contributions(mentions: pd.DataFrame, *, top: int | None = None) -> pd
         table = pd.concat([table[rank < top], rest], ignore_index=True)
     table["share_of_country"] = table["n_mentions"] / table.groupby("country")["n_mentions"].transform("sum")
     table["_rest"] = table["alias"] == "(other aliases)"  # the remainder always comes last
-    table = table.sort_values(["country", "_rest", "n_mentions", "alias"], ascending=[True, True, False, True])
+    table = table.sort_values(["country", "_rest", "n_mentions", "alias"],
+                              ascending=[True, True, False, True])
     return table[cols].reset_index(drop=True)
 
 
@@ -189,8 +192,8 @@ def sample_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, *, per_coun
     return out.sort_values(["country", "doc_id", "sent_id"])[cols].reset_index(drop=True)
 
 
-OVERVIEW_COLUMNS = ["country", "display_name", "n_mentions", "n_sentences", "n_articles", "share_of_sentences",
-                    "share_of_articles", "direct_share", "top_alias", "top_alias_share"]
+OVERVIEW_COLUMNS = ["country", "display_name", "n_mentions", "n_sentences", "n_articles",
+                    "share_of_sentences", "share_of_articles", "direct_share", "top_alias", "top_alias_share"]
 
 
 def mention_overview(mentions: pd.DataFrame, articles: pd.DataFrame, sentences: pd.DataFrame, *,
@@ -219,7 +222,8 @@ def mention_overview(mentions: pd.DataFrame, articles: pd.DataFrame, sentences: 
         sents = len(sub[["doc_id", "sent_id"]].drop_duplicates())
         docs = sub["doc_id"].nunique()
         rows.append({
-            "country": code, "display_name": names.get(code, code), "n_mentions": len(sub), "n_sentences": sents,
+            "country": code, "display_name": names.get(code, code), "n_mentions": len(sub),
+            "n_sentences": sents,
             "n_articles": docs, "share_of_sentences": sents / n_sent if n_sent else float("nan"),
             "share_of_articles": docs / n_art if n_art else float("nan"),
             "direct_share": sub["kind"].isin(["name", "demonym"]).mean() if len(sub) else float("nan"),

@@ -38,12 +38,10 @@ from .gazetteer import (
     APOSTROPHES, KINDS, SPACE_RUN, GazetteerError, canonical_alias, compile_exclusions, country_names,
     country_palette, load_country_table, load_exclusions, load_gazetteer,
 )
-from .paths import PROJECT_ROOT
 
 __all__ = [
     "KINDS", "MENTION_COLUMNS", "SALIENCE_COLUMNS", "GazetteerError", "load_gazetteer", "load_exclusions",
-    "detect_mentions", "article_salience", "primary_country", "load_mention_gold", "evaluate_mentions",
-    "load_country_table", "country_palette",
+    "detect_mentions", "article_salience", "primary_country", "load_country_table", "country_palette",
     "country_names",
 ]
 
@@ -56,7 +54,8 @@ class _Matcher:
     """Compiled gazetteer + exclusions (internal; built once per gazetteer)."""
 
     def __init__(self, gazetteer: pd.DataFrame, exclusions: pd.DataFrame):
-        self.rows = list(gazetteer[["country", "alias", "kind", "case_sensitive"]].itertuples(index=False, name=None))
+        columns = ["country", "alias", "kind", "case_sensitive"]
+        self.rows = list(gazetteer[columns].itertuples(index=False, name=None))
         # Case-insensitive aliases are searched in lower-cased text; case-sensitive ones in the text
         # as written (exact and headline capitals), so "US" never floods on "because" or "business".
         self.folded, self.exact = ahocorasick.Automaton(), ahocorasick.Automaton()
@@ -163,7 +162,8 @@ def _sentence_frame(sentences) -> pd.DataFrame:
     return pd.DataFrame({"doc_id": range(len(texts)), "para_id": 0, "sent_id": 0, "text": texts})
 
 
-def detect_mentions(sentences, *, gazetteer=None, exclusions=None, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+def detect_mentions(sentences, *, gazetteer=None, exclusions=None,
+                    kinds: Iterable[str] | None = None) -> pd.DataFrame:
     """Find every reference to a gazetteer country in each sentence.
 
     Args:
@@ -191,7 +191,8 @@ def detect_mentions(sentences, *, gazetteer=None, exclusions=None, kinds: Iterab
             gazetteer/exclusion file (:class:`GazetteerError`).
 
     Example:
-        >>> detect_mentions(["The South China Morning Post says China's DeepSeek leads."])[["country", "alias"]]
+        >>> text = "The South China Morning Post says China's DeepSeek leads."
+        >>> detect_mentions([text])[["country", "alias"]]
           country     alias
         0     CHN     China
         1     CHN  DeepSeek
@@ -231,7 +232,8 @@ SALIENCE_COLUMNS = ["doc_id", "country", "n_mentions", "share_of_mentions", "fir
 
 
 def article_salience(mentions: pd.DataFrame, articles: pd.DataFrame | None = None,
-                     sentences: pd.DataFrame | None = None, *, gazetteer=None, exclusions=None) -> pd.DataFrame:
+                     sentences: pd.DataFrame | None = None, *, gazetteer=None,
+                     exclusions=None) -> pd.DataFrame:
     """How prominent each country is in each article.
 
     Args:
@@ -260,8 +262,8 @@ def article_salience(mentions: pd.DataFrame, articles: pd.DataFrame | None = Non
     grouped = mentions.groupby(["doc_id", "country"], sort=True)
     table = grouped.agg(n_mentions=("sent_id", "size"), first_sent_id=("sent_id", "min")).reset_index()
     if articles is not None:
-        titles = detect_mentions(articles.assign(para_id=0, sent_id=0)[["doc_id", "para_id", "sent_id", "title"]]
-                                 .rename(columns={"title": "text"}), gazetteer=gazetteer, exclusions=exclusions)
+        heads = articles[["doc_id", "title"]].rename(columns={"title": "text"})
+        titles = detect_mentions(heads, gazetteer=gazetteer, exclusions=exclusions)
         title_pairs = titles[["doc_id", "country"]].drop_duplicates().assign(in_title=True)
         table = table.merge(title_pairs, on=["doc_id", "country"], how="outer")
         table["n_mentions"] = table["n_mentions"].fillna(0).astype("int64")
@@ -273,7 +275,8 @@ def article_salience(mentions: pd.DataFrame, articles: pd.DataFrame | None = Non
     table["share_of_mentions"] = (table["n_mentions"] / totals.where(totals > 0)).fillna(0.0)
     if sentences is not None:
         n_sent = sentences.groupby("doc_id")["sent_id"].size()
-        table["first_position"] = (table["first_sent_id"].astype(float) / table["doc_id"].map(n_sent)).astype(float)
+        n_of_doc = table["doc_id"].map(n_sent).astype(float)
+        table["first_position"] = table["first_sent_id"].astype(float) / n_of_doc
     else:
         table["first_position"] = float("nan")
     table = table.sort_values(["doc_id", "country"]).reset_index(drop=True)
@@ -319,139 +322,7 @@ def primary_country(salience: pd.DataFrame, articles: pd.DataFrame | None = None
     out = pd.DataFrame(rows, columns=["doc_id", "primary_country", "tied_countries", "n_mentions"])
     if articles is not None:
         absent = sorted(set(articles["doc_id"]) - set(out["doc_id"]), key=str)
-        none = pd.DataFrame({"doc_id": absent, "primary_country": "none", "tied_countries": "", "n_mentions": 0})
+        none = pd.DataFrame({"doc_id": absent, "primary_country": "none", "tied_countries": "",
+                             "n_mentions": 0})
         out = pd.concat([out, none], ignore_index=True) if len(none) else out
     return out.astype({"n_mentions": "int64"})
-
-
-GOLD_COLUMNS = ["doc_id", "left", "surface", "right", "country", "kind", "scope", "note"]
-# The hand-checked gold for data/raw/seeds lives with the test fixtures (the study repo is installed editable).
-SEED_GOLD_PATH = PROJECT_ROOT / "tests" / "fixtures" / "seed_mentions_gold.csv"
-EVALUATION_COLUMNS = ["doc_id", "field", "start", "end", "surface", "country", "scope", "status", "note"]
-
-
-def load_mention_gold(path=None) -> pd.DataFrame:
-    """Read a hand-checked gold file of country mentions (default: the seed-corpus gold).
-
-    Each row is one reference, keyed by ``doc_id`` and its context so it survives
-    any segmentation: ``left + surface + right`` is a unique string of the
-    article (title or text), with ``left``/``right`` up to ~24 characters on the
-    same line. ``scope`` is ``codebook`` (the gazetteer should find it) or
-    ``beyond`` (a true reference outside the instrument's design, such as
-    coreference "Son" for Masayoshi Son; reported, not scored).
-
-    Returns:
-        DataFrame with :data:`GOLD_COLUMNS`.
-
-    Raises:
-        ValueError: A missing column, an empty surface, or an unknown scope, naming the row.
-    """
-    path = SEED_GOLD_PATH if path is None else path
-    gold = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
-    if missing:
-        raise ValueError(f"{path}: gold file lacks columns {missing}.")
-    for i, rec in enumerate(gold.itertuples(index=False), start=1):
-        if not rec.surface or rec.scope not in ("codebook", "beyond"):
-            raise ValueError(f"{path} row {i}: empty surface or scope {rec.scope!r} not in (codebook, beyond).")
-    return gold[GOLD_COLUMNS]
-
-
-def _flexible(fragment: str) -> str:
-    """Regex for ``fragment`` tolerant of cleaning: curly or straight quotes, any whitespace run."""
-    out = []
-    for ch in fragment:
-        if ch in "'\u2019\u2018":
-            out.append("['\u2019\u2018]")
-        elif ch in '"\u201c\u201d':
-            out.append('["\u201c\u201d]')
-        elif ch.isspace():
-            if not out or out[-1] != r"\s+":
-                out.append(r"\s+")
-        else:
-            out.append(re.escape(ch))
-    return "".join(out)
-
-
-def _locate_gold(gold: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    fields = articles.set_index("doc_id")[["text", "title"]].to_dict("index")
-    located = []
-    for rec in gold.itertuples(index=False):
-        pattern = re.compile(_flexible(rec.left) + "(" + _flexible(rec.surface) + ")" + _flexible(rec.right))
-        where = (None, -1, -1)
-        for field in ("text", "title"):
-            value = fields.get(rec.doc_id, {}).get(field)
-            m = pattern.search(value) if isinstance(value, str) else None
-            if m:
-                where = (field, m.start(1), m.end(1))
-                break
-        located.append(where)
-    return gold.assign(field=[w[0] for w in located], start=[w[1] for w in located], end=[w[2] for w in located])
-
-
-def evaluate_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, articles: pd.DataFrame,
-                      gold: pd.DataFrame, *, gazetteer=None, exclusions=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Precision and recall of detected mentions against a gold file.
-
-    Detected mentions are placed in the article by adding the sentence's
-    ``start``; titles are searched separately (``field = "title"``), since the
-    corpus keeps the title apart from the text. A detection matches a gold row
-    with the same document, field, start offset and country.
-
-    Args:
-        mentions: :func:`detect_mentions` output on ``sentences``.
-        sentences: Sentences table (``doc_id, sent_id, start``).
-        articles: Articles table (``doc_id, title, text``).
-        gold: :func:`load_mention_gold` output.
-        gazetteer, exclusions: As in :func:`detect_mentions`, for titles.
-
-    Returns:
-        ``(summary, detail)``. ``summary``: one row per scope (``codebook``;
-        ``all`` adding the ``beyond`` rows to the gold) with ``n_gold,
-        n_detected, true_positives, false_positives, false_negatives,
-        precision, recall, n_unlocated`` (gold rows whose context is not in the
-        corpus, e.g. a document it excluded; they are left out of the scores).
-        ``detail``: :data:`EVALUATION_COLUMNS`, one row per gold or detected
-        mention, ``status`` in ``tp, fp, fn, unlocated``.
-    """
-    docs = set(gold["doc_id"])
-    body = mentions[mentions["doc_id"].isin(docs)].merge(
-        sentences[["doc_id", "sent_id", "start"]].rename(columns={"start": "offset"}), on=["doc_id", "sent_id"])
-    body = body.assign(field="text", start=body["start"] + body["offset"], end=body["end"] + body["offset"])
-    arts = articles[articles["doc_id"].isin(docs)]
-    titles = detect_mentions(arts[["doc_id", "title"]].rename(columns={"title": "text"}),
-                             gazetteer=gazetteer, exclusions=exclusions).assign(field="title")
-    detected = pd.concat([body, titles], ignore_index=True)[["doc_id", "field", "start", "end", "country"]]
-    located = _locate_gold(gold, arts)
-    key = ["doc_id", "field", "start", "country"]
-    joined = located[located["field"].notna()].merge(detected, on=key, how="outer", suffixes=("", "_det"),
-                                                     indicator=True)
-    joined["status"] = joined["_merge"].map({"both": "tp", "left_only": "fn", "right_only": "fp"}).astype(str)
-    joined["end"] = joined["end"].fillna(joined["end_det"])
-    joined["scope"] = joined["scope"].fillna("detected")
-    unlocated = located[located["field"].isna()].assign(status="unlocated")
-    detail = pd.concat([joined, unlocated], ignore_index=True)
-    text_of = arts.set_index("doc_id")[["text", "title"]].to_dict("index")
-    detail["surface"] = [s if isinstance(s, str) else text_of[d][f][int(a):int(b)]
-                         for s, d, f, a, b in zip(detail["surface"], detail["doc_id"], detail["field"].fillna("text"),
-                                                  detail["start"], detail["end"])]
-    detail = detail.astype({"start": "int64", "end": "int64"}).fillna({"note": ""})
-    detail = detail.sort_values(["doc_id", "field", "start"]).reset_index(drop=True)[EVALUATION_COLUMNS]
-    return _score(detail), detail
-
-
-def _score(detail: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for scope, gold_scopes in (("codebook", {"codebook"}), ("all", {"codebook", "beyond"})):
-        # 'beyond' rows the matcher did find are true positives in both scopes.
-        sub = detail[detail["scope"].isin(gold_scopes | {"detected"})
-                     | ((detail["scope"] == "beyond") & (detail["status"] == "tp"))]
-        tp = int((sub["status"] == "tp").sum())
-        fp = int((sub["status"] == "fp").sum())
-        fn = int((sub["status"] == "fn").sum())
-        rows.append({"scope": scope, "n_gold": tp + fn, "n_detected": tp + fp, "true_positives": tp,
-                     "false_positives": fp, "false_negatives": fn,
-                     "precision": tp / (tp + fp) if tp + fp else float("nan"),
-                     "recall": tp / (tp + fn) if tp + fn else float("nan"),
-                     "n_unlocated": int(((detail["status"] == "unlocated") & detail["scope"].isin(gold_scopes)).sum())})
-    return pd.DataFrame(rows)

@@ -53,16 +53,19 @@ def plot_attention(shares: pd.DataFrame, *, group: str | None = None, unit: str 
             sub = sub.set_index(group).reindex(groups).reset_index()
         x = np.arange(len(groups)) + (k - (len(codes) - 1) / 2) * width
         est = sub["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float) - est])
+        low, high = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
+        err = np.vstack([est - low, high - est])
         ax.bar(x, est, width=width * 0.95, color=palette[code], label=_label(code, names),
                yerr=np.clip(err, 0, None), capsize=3, ecolor="black")
     ax.set_xticks(np.arange(len(groups)))
-    ax.set_xticklabels(["all" if g is None else str(g) for g in groups], rotation=30 if len(groups) > 3 else 0,
-                       ha="right" if len(groups) > 3 else "center")
+    many = len(groups) > 3
+    ax.set_xticklabels(["all" if g is None else str(g) for g in groups], rotation=30 if many else 0,
+                       ha="right" if many else "center")
     ax.set_xlabel(group or "corpus")
     ax.set_ylabel(f"share of {unit} mentioning the country")
     ax.set_ylim(0, 1.05)
-    ax.legend(frameon=False, fontsize=8, ncol=min(len(codes), 4), loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    ax.legend(frameon=False, fontsize=8, ncol=min(len(codes), 4), loc="upper center",
+              bbox_to_anchor=(0.5, -0.22))
     ax.set_title("Share of output mentioning each country (95% cluster-bootstrap CI)", fontsize=9)
     fig.tight_layout()
     return fig
@@ -80,7 +83,8 @@ def plot_attention_over_time(shares: pd.DataFrame, *, unit: str = "articles"):
         sub = sub.set_index("period").reindex(periods)
         x = np.arange(len(periods))
         ax.plot(x, sub["estimate"], marker="o", color=palette[code], label=_label(code, names))
-        ax.fill_between(x, sub["ci_low"].astype(float), sub["ci_high"].astype(float), color=palette[code], alpha=0.2)
+        ax.fill_between(x, sub["ci_low"].astype(float), sub["ci_high"].astype(float), color=palette[code],
+                        alpha=0.2)
     ax.set_xticks(np.arange(len(periods)))
     ax.set_xticklabels(periods, rotation=30, ha="right")
     ax.set_xlabel("period")
@@ -139,8 +143,8 @@ def plot_alias_contributions(contrib: pd.DataFrame):
         left = 0.0
         sub = contrib[contrib["country"] == code]
         for k, rec in enumerate(sub.itertuples(index=False)):
-            ax.barh(y, rec.share_of_country, left=left, color=palette[code], alpha=1.0 - 0.6 * k / max(len(sub), 1),
-                    edgecolor="white")
+            shade = 1.0 - 0.6 * k / max(len(sub), 1)
+            ax.barh(y, rec.share_of_country, left=left, color=palette[code], alpha=shade, edgecolor="white")
             if rec.share_of_country >= 0.08:
                 ax.text(left + rec.share_of_country / 2, y, rec.alias, ha="center", va="center", fontsize=7)
             left += rec.share_of_country

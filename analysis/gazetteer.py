@@ -88,7 +88,8 @@ def load_gazetteer(path=None) -> pd.DataFrame:
             raise GazetteerError(f"{where}: kind {rec.kind!r} is not one of {list(KINDS)}.")
         flag = rec.case_sensitive.strip().lower()
         if flag not in _TRUE | _FALSE:
-            raise GazetteerError(f"{where}: case_sensitive must be true or false, got {rec.case_sensitive!r}.")
+            raise GazetteerError(
+                f"{where}: case_sensitive must be true or false, got {rec.case_sensitive!r}.")
         flags.append(flag in _TRUE)
     table["case_sensitive"] = flags
     table["alias"] = table["alias"].str.strip()
@@ -133,13 +134,16 @@ def load_exclusions(path=None) -> pd.DataFrame:
         try:
             compiled = re.compile(rec.pattern)
         except re.error as exc:
-            raise GazetteerError(f"{name} row {rec.row}: invalid regular expression {rec.pattern!r}: {exc}.") from exc
+            raise GazetteerError(
+                f"{name} row {rec.row}: invalid regular expression {rec.pattern!r}: {exc}.") from exc
         if compiled.groupindex:
-            raise GazetteerError(f"{name} row {rec.row}: named groups are reserved; use (?:...) in {rec.pattern!r}.")
+            raise GazetteerError(
+                f"{name} row {rec.row}: named groups are reserved; use (?:...) in {rec.pattern!r}.")
         try:
             compile_exclusions([rec.pattern, r"\bx"])
         except re.error as exc:
-            raise GazetteerError(f"{name} row {rec.row}: {rec.pattern!r} cannot be combined with other rows ({exc}); "
+            raise GazetteerError(f"{name} row {rec.row}: {rec.pattern!r} cannot be combined with other rows "
+                                 f"({exc}); "
                                  "put inline flags at the very start, e.g. (?i)...") from exc
     return table[["pattern", "reason", "example", "row"]].reset_index(drop=True)
 
@@ -191,7 +195,8 @@ def load_country_table(path=None) -> pd.DataFrame:
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", str(rec.colour)):
             raise GazetteerError(f"{name} row {i}: colour {rec.colour!r} is not of the form #rrggbb.")
     if table["country"].duplicated().any():
-        raise GazetteerError(f"{name}: country {table.loc[table['country'].duplicated(), 'country'].iloc[0]!r} listed twice.")
+        twice = table.loc[table["country"].duplicated(), "country"].iloc[0]
+        raise GazetteerError(f"{name}: country {twice!r} listed twice.")
     return table[["country", "display_name", "colour"]].reset_index(drop=True)
 
 

@@ -80,20 +80,31 @@ def load_outlets(path=None) -> pd.DataFrame:
     table["key"] = table["alias"].map(outlet_key)
     for rec in table.itertuples(index=False):
         if not (rec.outlet and rec.alias and rec.country and rec.type):
-            raise OutletRegistryError(f"{name} row {rec.row}: empty field; outlet, alias, country and type are required.")
+            raise OutletRegistryError(
+                f"{name} row {rec.row}: empty field; outlet, alias, country and type are required.")
         if rec.type not in OUTLET_TYPES:
-            raise OutletRegistryError(f"{name} row {rec.row}: type {rec.type!r} is not one of {list(OUTLET_TYPES)}.")
+            raise OutletRegistryError(
+                f"{name} row {rec.row}: type {rec.type!r} is not one of {list(OUTLET_TYPES)}.")
     clash = table.groupby("key")["outlet"].nunique()
     if (clash > 1).any():
         key = clash[clash > 1].index[0]
         rows = table.loc[table["key"] == key, ["row", "outlet"]].to_records(index=False).tolist()
-        raise OutletRegistryError(f"{name}: alias {key!r} maps to several outlets (rows, outlets: {rows}); keep one.")
+        raise OutletRegistryError(
+            f"{name}: alias {key!r} maps to several outlets (rows, outlets: {rows}); keep one.")
     for col in ("country", "type"):
         varied = table.groupby("outlet")[col].nunique()
         if (varied > 1).any():
             outlet = varied[varied > 1].index[0]
-            raise OutletRegistryError(f"{name}: outlet {outlet!r} has more than one {col}; use one value on all its rows.")
-    return table.drop_duplicates("key").reset_index(drop=True)[["outlet", "alias", "country", "type", "key", "row"]]
+            raise OutletRegistryError(
+                f"{name}: outlet {outlet!r} has more than one {col}; use one value on all its rows.")
+    table = table.drop_duplicates("key").reset_index(drop=True)
+    return table[["outlet", "alias", "country", "type", "key", "row"]]
+
+
+def _urls(articles: pd.DataFrame) -> pd.Series:
+    if "url" in articles.columns:
+        return articles["url"]
+    return pd.Series([None] * len(articles), index=articles.index, dtype=object)
 
 
 def assign_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFrame:
@@ -117,7 +128,7 @@ def assign_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFrame:
     if "outlet" not in articles.columns:
         raise ValueError(f"assign_outlets needs an 'outlet' column; got {list(articles.columns)}.")
     reg = load_outlets(registry).set_index("key")
-    urls = articles["url"] if "url" in articles.columns else pd.Series([None] * len(articles), index=articles.index)
+    urls = _urls(articles)
     names, countries, types, known = [], [], [], []
     for outlet, url in zip(articles["outlet"], urls):
         keys = [outlet_key(outlet), outlet_key(url) if isinstance(url, str) and "://" in url else ""]
@@ -146,7 +157,7 @@ def list_unknown_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFra
     """
     assigned = assign_outlets(articles, registry=registry)
     unknown = assigned[~assigned["outlet_known"]]
-    urls = unknown["url"] if "url" in unknown.columns else pd.Series([None] * len(unknown), index=unknown.index)
+    urls = _urls(unknown)
     table = pd.DataFrame({
         "outlet": unknown["outlet_name"],
         "domain": [outlet_key(u) if isinstance(u, str) and "://" in u else "" for u in urls],

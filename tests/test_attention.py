@@ -24,7 +24,8 @@ SENTENCES = pd.DataFrame({
     "doc_id": ["a1", "a1", "a2", "a3", "b1", "b1", "b2"],
     "para_id": 0,
     "sent_id": [0, 1, 0, 0, 0, 1, 0],
-    "text": ["China and the US.", "Nothing.", "Japan.", "Nothing here.", "Malaysia and China.", "China.", "Quiet."],
+    "text": ["China and the US.", "Nothing.", "Japan.", "Nothing here.", "Malaysia and China.", "China.",
+             "Quiet."],
 })
 MENTIONS = countries.detect_mentions(SENTENCES)
 
@@ -150,7 +151,8 @@ def test_mention_overview_counts_and_directness():
     assert list(overview.columns) == attention.OVERVIEW_COLUMNS
     chn = _row(overview, country="CHN")
     assert (chn["n_mentions"], chn["n_sentences"], chn["n_articles"]) == (3, 3, 2)
-    assert chn["share_of_sentences"] == pytest.approx(3 / 7) and chn["share_of_articles"] == pytest.approx(2 / 5)
+    assert chn["share_of_sentences"] == pytest.approx(3 / 7)
+    assert chn["share_of_articles"] == pytest.approx(2 / 5)
     assert chn["direct_share"] == 1.0 and chn["top_alias"] == "China" and chn["display_name"] == "China"
     kor = _row(overview, country="KOR")
     assert kor["n_mentions"] == 0 and kor["top_alias"] == "" and np.isnan(kor["direct_share"])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import countries, gazetteer
+from analysis import countries, gazetteer, mention_gold
 from analysis.paths import PROJECT_ROOT, SEED_CORPUS_DIR
 
 GOLD_PATH = PROJECT_ROOT / "tests" / "fixtures" / "seed_mentions_gold.csv"
@@ -82,7 +82,8 @@ TRICKY = [
     ("Johor Bahru is next to Singapore.", [("MYS", "Johor Bahru"), ("SGP", "Singapore")]),
     # longest match and organisations named after countries
     ("Bank of China raised rates.", [("CHN", "Bank of China")]),
-    ("China Mobile and China Telecom upgraded networks.", [("CHN", "China Mobile"), ("CHN", "China Telecom")]),
+    ("China Mobile and China Telecom upgraded networks.",
+     [("CHN", "China Mobile"), ("CHN", "China Telecom")]),
     ("The Chinese government backed Huawei.", [("CHN", "Chinese government"), ("CHN", "Huawei")]),
     ("SoftBank Group invested in OpenAI.", [("JPN", "SoftBank Group"), ("USA", "OpenAI")]),
     ("Researchers at the University of Tokyo agreed.", [("JPN", "Tokyo")]),
@@ -105,8 +106,8 @@ TRICKY = [
     ("The USA and the UK signed.", [("USA", "USA"), ("GBR", "UK")]),
     # comparison actors
     ("Taiwan's TSMC makes chips in Hsinchu.", [("TWN", "Taiwan"), ("TWN", "TSMC"), ("TWN", "Hsinchu")]),
-    ("India's Krutrim and Indonesia's Jakarta hub.", [("IND", "India"), ("IND", "Krutrim"), ("IDN", "Indonesia"),
-                                                      ("IDN", "Jakarta")]),
+    ("India's Krutrim and Indonesia's Jakarta hub.",
+     [("IND", "India"), ("IND", "Krutrim"), ("IDN", "Indonesia"), ("IDN", "Jakarta")]),
     ("Europe and the European Commission reacted.", [("EU", "Europe"), ("EU", "European Commission")]),
     ("Rapidus builds a fab in Hokkaido.", [("JPN", "Rapidus"), ("JPN", "Hokkaido")]),
     ("YTL and Nvidia partner in Kulim.", [("MYS", "YTL"), ("USA", "Nvidia"), ("MYS", "Kulim")]),
@@ -230,7 +231,8 @@ def test_no_exclusions_lets_outlets_count(tmp_path):
 
 def test_bundled_gazetteer_covers_the_study_countries():
     table = gazetteer.load_gazetteer()
-    assert {"CHN", "JPN", "MYS", "USA", "EU", "GBR", "SGP", "IDN", "KOR", "TWN", "IND"} <= set(table["country"])
+    study = {"CHN", "JPN", "MYS", "USA", "EU", "GBR", "SGP", "IDN", "KOR", "TWN", "IND"}
+    assert study <= set(table["country"])
     assert set(table["kind"]) == set(gazetteer.KINDS)
     palette = countries.country_palette()
     assert set(table["country"]) <= set(palette) and len(set(palette.values())) == len(palette)
@@ -292,12 +294,13 @@ def _naive_seed_tables():
         text = path.read_text(encoding="utf-8")
         arts.append({"doc_id": path.stem, "title": "", "text": text})
         for i, m in enumerate(re.finditer(r"[^\n]+?(?:[.!?](?=\s)|$)", text, flags=re.M)):
-            sents.append({"doc_id": path.stem, "para_id": 0, "sent_id": i, "start": m.start(), "text": m.group()})
+            sents.append({"doc_id": path.stem, "para_id": 0, "sent_id": i, "start": m.start(),
+                          "text": m.group()})
     return pd.DataFrame(arts), pd.DataFrame(sents)
 
 
 def test_gold_contexts_are_unique_in_the_raw_seeds():
-    gold = countries.load_mention_gold(GOLD_PATH)
+    gold = mention_gold.load_mention_gold(GOLD_PATH)
     texts = {p.stem: p.read_text(encoding="utf-8") for p in SEED_CORPUS_DIR.glob("*.txt")}
     assert set(gold["doc_id"]) == set(texts)
     for rec in gold.itertuples():
@@ -306,8 +309,8 @@ def test_gold_contexts_are_unique_in_the_raw_seeds():
 
 def test_seed_precision_and_recall_meet_targets():
     arts, sents = _naive_seed_tables()
-    gold = countries.load_mention_gold(GOLD_PATH)
-    summary, detail = countries.evaluate_mentions(countries.detect_mentions(sents), sents, arts, gold)
+    gold = mention_gold.load_mention_gold(GOLD_PATH)
+    summary, detail = mention_gold.evaluate_mentions(countries.detect_mentions(sents), sents, arts, gold)
     code = summary.set_index("scope").loc["codebook"]
     assert code["n_unlocated"] == 0 and code["n_gold"] == (gold["scope"] == "codebook").sum()
     assert code["precision"] >= 0.98 and code["recall"] >= 0.95
@@ -327,9 +330,10 @@ def test_evaluation_counts_false_positives_and_misses():
         {"doc_id": "d", "left": "", "surface": "Gone", "right": "", "country": "JPN", "kind": "name",
          "scope": "codebook", "note": ""},
     ])
-    summary, detail = countries.evaluate_mentions(countries.detect_mentions(sents), sents, arts, gold)
+    summary, detail = mention_gold.evaluate_mentions(countries.detect_mentions(sents), sents, arts, gold)
     code = summary.set_index("scope").loc["codebook"]
-    assert (code["true_positives"], code["false_positives"], code["false_negatives"], code["n_unlocated"]) == (1, 1, 1, 1)
+    counts = ("true_positives", "false_positives", "false_negatives", "n_unlocated")
+    assert tuple(code[c] for c in counts) == (1, 1, 1, 1)
     assert detail.set_index("surface")["status"].to_dict() == {"China": "fp", "Japan": "tp", "Son": "fn",
                                                                 "Gone": "unlocated"}
 
@@ -339,9 +343,9 @@ def test_seed_precision_and_recall_with_the_real_corpus_pipeline(tmp_path):
     if not hasattr(corpus, "prepare_corpus"):
         pytest.skip("analysis.corpus.prepare_corpus is not available yet")
     tables = corpus.prepare_corpus(None, out_dir=tmp_path)
-    gold = countries.load_mention_gold(GOLD_PATH)
-    summary, detail = countries.evaluate_mentions(countries.detect_mentions(tables.sentences), tables.sentences,
-                                                  tables.articles, gold)
+    gold = mention_gold.load_mention_gold(GOLD_PATH)
+    mentions = countries.detect_mentions(tables.sentences)
+    summary, detail = mention_gold.evaluate_mentions(mentions, tables.sentences, tables.articles, gold)
     code = summary.set_index("scope").loc["codebook"]
     assert code["precision"] >= 0.98 and code["recall"] >= 0.95
     # Only text the cleaning removed (logged) may be unlocated, never more than a handful of rows.
@@ -367,4 +371,4 @@ def test_exclusion_with_inline_flag_works_inside_detection(tmp_path):
 
 
 def test_default_gold_path_is_the_seed_fixture():
-    assert len(countries.load_mention_gold()) == len(countries.load_mention_gold(GOLD_PATH))
+    assert len(mention_gold.load_mention_gold()) == len(mention_gold.load_mention_gold(GOLD_PATH))
