@@ -335,6 +335,33 @@ def test_find_duplicates_keeps_first_and_reports_similarity():
     assert 0.8 <= result["similarity"].iloc[1] < 1
 
 
+def test_near_duplicates_match_brute_force_jaccard():
+    import random
+
+    from analysis.duplicates import _shingles
+
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(300)]
+    bases = [[rng.choice(vocabulary) for _ in range(120)] for _ in range(6)]
+    texts = []
+    for i in range(40):
+        words = list(bases[i % 6])
+        for _ in range(rng.choice([0, 1, 2, 4, 8, 30])):  # a few edits -> similarity near 0.8
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        texts.append(" ".join(words))
+    articles = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(40)], "text": texts})
+    result = find_duplicates(articles, threshold=0.8)
+    kept, expected = [], set()
+    for doc_id, text in zip(articles["doc_id"], texts):
+        shingles = _shingles(text, 5)
+        if any(len(shingles & other) / len(shingles | other) >= 0.8 for other in kept):
+            expected.add(doc_id)
+        else:
+            kept.append(shingles)
+    assert set(result["doc_id"]) == expected
+    assert 0 < len(expected) < 40
+
+
 def test_outputs_written_atomically_and_reused(mixed_corpus, tmp_path):
     out = tmp_path / "out"
     first = prepare_corpus(mixed_corpus, out_dir=out, min_chars=50)

@@ -293,3 +293,22 @@ def test_segment_offsets_index_the_text(texts):
     for _, group in sentences.groupby("doc_id"):
         assert list(group["sent_id"]) == list(range(len(group)))
     assert list(sentences.columns) == ["doc_id", "para_id", "sent_id", "start", "end", "text"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200))
+def test_decode_bytes_roundtrips_utf8(text):
+    assert decode_bytes(text.encode("utf-8")) == (text, "utf-8")
+    assert decode_bytes(codecs.BOM_UTF8 + text.encode("utf-8")) == (text, "utf-8-sig")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["The", "U.S.", "Dr.", "said", "no.", "Jan.", "22", "$6.5",
+                                 "million.", '"Yes."', "Is", "it?", "B.", "Japan", "(AP)",
+                                 "…", "e.g.", "Inc."]), max_size=40))
+def test_sentences_cover_the_paragraph(words):
+    text = " ".join(words)
+    spans = split_sentences(text)
+    assert "".join(text[a:b] for a, b in spans).replace(" ", "") == text.replace(" ", "")
+    assert all(a < b for a, b in spans)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
