@@ -12,7 +12,10 @@ not also the name "China".
 Matching rules (all tested in ``tests/test_countries.py``):
 
 * Aliases match on word boundaries; a possessive ("China's", "U.S.'s") or a
-  hyphen ("US-China", "Sino-Japanese") is a boundary.
+  hyphen ("US-China", "Sino-Japanese") is a boundary. A possessive whose
+  apostrophe a news feed dropped ("Chinas", "OpenAIs") matches names, places,
+  people and organisations, unless that spelling is an alias itself
+  ("Americans") or excluded ("the Americas"); ``end`` then stops before the "s".
 * ``case_sensitive`` aliases match their exact spelling or, when at least four
   characters long, the all-capitals form used in headlines ("CHINA'S AI");
   other aliases match in any case ("chinese", "DEEPSEEK").
@@ -48,6 +51,7 @@ __all__ = [
 MENTION_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end"]
 _ODD_SPACE = re.compile(r"[^\S ]| {2,}")
 _MIN_UPPER_LEN = 4
+_BARE_POSSESSIVE_KINDS = {"name", "place", "person", "organisation"}
 
 
 class _Matcher:
@@ -59,15 +63,24 @@ class _Matcher:
         # Case-insensitive aliases are searched in lower-cased text; case-sensitive ones in the text
         # as written (exact and headline capitals), so "US" never floods on "because" or "business".
         self.folded, self.exact = ahocorasick.Automaton(), ahocorasick.Automaton()
-        for i, (_, alias, _, case_sensitive) in enumerate(self.rows):
-            value = (i, alias[0].isalnum(), alias[-1].isalnum())
+        taken = {canonical_alias(alias) for _, alias, _, _ in self.rows}
+        for i, (_, alias, kind, case_sensitive) in enumerate(self.rows):
+            automaton = self.exact if case_sensitive else self.folded
             if case_sensitive:
                 exact = SPACE_RUN.sub(" ", alias.strip()).translate(APOSTROPHES)
-                for key in {exact, exact.upper() if len(exact) >= _MIN_UPPER_LEN else exact}:
-                    self.exact.add_word(key, (len(key), *value))
+                keys = {exact, exact.upper() if len(exact) >= _MIN_UPPER_LEN else exact}
             else:
-                key = canonical_alias(alias)
-                self.folded.add_word(key, (len(key), *value))
+                keys = {canonical_alias(alias)}
+            for key in keys:
+                automaton.add_word(key, (len(key), i, alias[0].isalnum(), alias[-1].isalnum(), 0))
+                # News feeds often lose the apostrophe of a possessive ("Chinas", "OpenAIs"): accept
+                # alias + "s" for proper nouns unless that spelling is itself an alias ("Americans").
+                if kind in _BARE_POSSESSIVE_KINDS and key[-1:].isalpha() and key[-1] != "s":
+                    # "CHINAS" in a headline, but never "USS" or "SMICS"
+                    headline = key.isupper() and len(key) >= _MIN_UPPER_LEN and key[-1] != "S"
+                    for plural in {key + "s", key + "S" if headline else key + "s"}:
+                        if canonical_alias(plural) not in taken:
+                            automaton.add_word(plural, (len(plural), i, alias[0].isalnum(), True, 1))
         for automaton in (self.folded, self.exact):
             automaton.make_automaton()
         self.exclusion = compile_exclusions(exclusions["pattern"])
@@ -76,13 +89,13 @@ class _Matcher:
         if automaton.kind == ahocorasick.EMPTY:
             return
         n = len(norm)
-        for last, (length, row, left_word, right_word) in automaton.iter(haystack):
+        for last, (length, row, left_word, right_word, trim) in automaton.iter(haystack):
             start, end = last - length + 1, last + 1
             if left_word and start > 0 and norm[start - 1].isalnum():
                 continue
             if right_word and end < n and norm[end].isalnum():
                 continue
-            found.append((start, end, row))
+            found.append((start, end, row, trim))
 
     def scan(self, text: str) -> list[tuple[int, int, int]]:
         """Return ``(start, end, gazetteer_row)`` for each mention in ``text``."""
@@ -109,9 +122,9 @@ class _Matcher:
                 found = [f for f in found if not any(f[0] < e and s < f[1] for s, e in masks)]
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
         kept, reach = [], -1
-        for start, end, row in found:
+        for start, end, row, trim in found:
             if start >= reach:
-                kept.append((start, end, row))
+                kept.append((start, end - trim, row))
                 reach = end
         if offsets is not None:
             kept = [(offsets[s], offsets[e - 1] + 1, r) for s, e, r in kept]

@@ -104,6 +104,13 @@ TRICKY = [
     ("Chips were shipped to the U.S.", [("USA", "U.S.")]),
     ("The U.K. and the E.U. disagreed.", [("GBR", "U.K."), ("EU", "E.U.")]),
     ("The USA and the UK signed.", [("USA", "USA"), ("GBR", "UK")]),
+    # possessives whose apostrophe a news feed dropped
+    ("OpenAIs ChatGPT and Chinas rocket.", [("USA", "OpenAI"), ("CHN", "China")]),
+    ("The UKs plan and South Koreas watchdog.", [("GBR", "UK"), ("KOR", "South Korea")]),
+    ("CHINAS AI SURGE", [("CHN", "CHINA")]),
+    ("Sales grew across the Americas.", []),
+    ("The USS Enterprise docked.", []),
+    ("Americans and Indians voted.", [("USA", "Americans"), ("IND", "Indians")]),
     # comparison actors
     ("Taiwan's TSMC makes chips in Hsinchu.", [("TWN", "Taiwan"), ("TWN", "TSMC"), ("TWN", "Hsinchu")]),
     ("India's Krutrim and Indonesia's Jakarta hub.",
