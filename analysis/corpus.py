@@ -304,10 +304,20 @@ def default_out_dir(path: Path) -> Path:
     return PROCESSED_DIR / f"{resolved.stem}-{key}"
 
 
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
 def _write_atomic(frame: pd.DataFrame, target: Path) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
+    os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600 files; outputs are ordinary files
     try:
         if target.suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
@@ -384,6 +394,7 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
         _write_atomic(frame, out_dir / (f"{name}.parquet" if name in {"articles", "paragraphs",
                                                                       "sentences"} else f"{name}.csv"))
     handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=".manifest.", suffix=".tmp")
+    os.chmod(tmp, _FILE_MODE)
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(manifest, stream, indent=1, sort_keys=True)
     os.replace(tmp, manifest_path)
