@@ -379,3 +379,19 @@ def test_exclusion_with_inline_flag_works_inside_detection(tmp_path):
 
 def test_default_gold_path_is_the_seed_fixture():
     assert len(mention_gold.load_mention_gold()) == len(mention_gold.load_mention_gold(GOLD_PATH))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["China", "Japan", "Malaysia", "the US", "nothing"]), min_size=1,
+                         max_size=4), min_size=1, max_size=6))
+def test_salience_shares_sum_to_one_and_at_most_one_primary(docs):
+    sents = pd.DataFrame([{"doc_id": f"d{i}", "para_id": 0, "sent_id": j, "text": f"{w} here."}
+                          for i, words in enumerate(docs) for j, w in enumerate(words)])
+    sal = countries.article_salience(countries.detect_mentions(sents), sentences=sents)
+    for _, sub in sal.groupby("doc_id"):
+        assert sub["share_of_mentions"].sum() == pytest.approx(1.0)
+        assert sub["is_primary"].sum() <= 1
+        assert ((sub["first_position"] >= 0) & (sub["first_position"] < 1)).all()
+    prim = countries.primary_country(sal)
+    assert set(prim["primary_country"]) <= {"CHN", "JPN", "MYS", "USA", "tie"}
+    assert (prim["tied_countries"] != "").eq(prim["primary_country"] == "tie").all()
