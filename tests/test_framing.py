@@ -218,14 +218,20 @@ def test_embed_documents_pools_sentences(tmp_path):
     assert np.allclose(framing.embed_documents([""], cache_dir=tmp_path), 0)
 
 
-def test_shipped_head_and_default_scorer(tmp_path):
+def test_shipped_head_scores_generic_frames(tmp_path):
     if not (framing.FRAMES_DIR / "generic_head.json").is_file():
         pytest.skip("generic_head.json not built yet (bench/framing.py --train-head)")
     head = framing.load_pretrained_classifier()
     assert head.frames_ == GENERIC_FRAMES
-    out = score_frames(["Officials clashed over who pays the $2 billion bill."], cache_dir=tmp_path)
-    assert list(out.columns) == list(load_codebook()["id"])
-    assert out.notna().all().all()
+    out = score_frames(["Officials clashed over who pays the $2 billion bill."], scorer="pretrained", cache_dir=tmp_path)
+    assert list(out.columns) == GENERIC_FRAMES and ((out >= 0) & (out <= 1)).all().all()
+
+
+def test_default_scorer_is_the_mean_of_dictionary_and_zero_shot(tmp_path):
+    texts = ["Officials clashed over who pays the $2 billion bill.", "Malaysia signed a partnership with Japan."]
+    both = [score_frames(texts, scorer=s, cache_dir=tmp_path) for s in ("dictionary", "zero_shot")]
+    default = score_frames(texts, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(default, (both[0] + both[1]) / 2)
 
 
 def test_bench_codebooks_cover_the_public_label_sets(shared_dataset):
