@@ -19,7 +19,7 @@ import pandas as pd
 
 from .stats import bootstrap_by_group
 
-__all__ = ["link_mention_topics", "topic_shares_by_country", "topic_prevalence_effects",
+__all__ = ["link_mention_topics", "summarize_country_coverage", "topic_shares_by_country", "topic_prevalence_effects",
            "plot_topic_shares", "plot_topic_effects"]
 
 SHARE_COLUMNS = ["country", "topic", "topic_label", "share", "ci_low", "ci_high", "n_mentions", "n_docs"]
@@ -62,6 +62,28 @@ def link_mention_topics(mentions: pd.DataFrame, document_topics: pd.DataFrame, *
     out = m.merge(units, on=keys, how="left", validate="many_to_one")
     out["topic"] = out["topic"].astype("Int64")
     return out.reset_index(drop=True)
+
+
+def summarize_country_coverage(mentions: pd.DataFrame, document_topics: pd.DataFrame, *,
+                               countries: Sequence[str]) -> pd.DataFrame:
+    """What each country's topic comparison can rest on, and why one cannot be computed.
+
+    Returns:
+        DataFrame ``country``, ``n_mentions`` (all detected), ``n_modelled``
+        (in passages that have a topic), ``n_docs`` (articles behind those),
+        ``status``: ``"ok"``, ``"not mentioned"`` or ``"mentioned only in
+        passages excluded from the topic model"``; one row per requested country.
+    """
+    linked = link_mention_topics(mentions, document_topics, countries=countries)
+    rows = []
+    for country in countries:
+        sub = linked[linked["country"] == country]
+        modelled = sub[sub["topic"].notna()]
+        status = ("not mentioned" if sub.empty else "mentioned only in passages excluded from the topic model"
+                  if modelled.empty else "ok")
+        rows.append({"country": country, "n_mentions": len(sub), "n_modelled": len(modelled),
+                     "n_docs": int(modelled["doc_id"].nunique()), "status": status})
+    return pd.DataFrame(rows, columns=["country", "n_mentions", "n_modelled", "n_docs", "status"])
 
 
 def topic_shares_by_country(mentions: pd.DataFrame, document_topics: pd.DataFrame, *,

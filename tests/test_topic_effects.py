@@ -12,7 +12,7 @@ import pytest
 
 from analysis.topic_effects import (
     EFFECT_COLUMNS, SHARE_COLUMNS, link_mention_topics, plot_topic_effects, plot_topic_shares,
-    topic_prevalence_effects, topic_shares_by_country,
+    summarize_country_coverage, topic_prevalence_effects, topic_shares_by_country,
 )
 
 
@@ -146,3 +146,12 @@ def test_plots_return_figures_with_labelled_axes():
     mentions, doc_topics = _effect_data()
     fig2 = plot_topic_effects(topic_prevalence_effects(mentions, doc_topics, countries=["CHN", "JPN"], n_boot=50))
     assert "CHN" in fig2.axes[0].get_xlabel()
+
+
+def test_coverage_says_why_a_country_cannot_be_compared():
+    cov = summarize_country_coverage(MENTIONS, DOC_TOPICS, countries=["CHN", "JPN", "MYS", "KOR"])
+    assert cov.set_index("country")["status"].to_dict() == {
+        "CHN": "ok", "JPN": "ok", "MYS": "mentioned only in passages excluded from the topic model",
+        "KOR": "not mentioned"}
+    assert cov.set_index("country").loc["CHN", ["n_mentions", "n_modelled", "n_docs"]].tolist() == [4, 4, 2]
+    assert cov.set_index("country").loc["MYS", ["n_mentions", "n_modelled"]].tolist() == [1, 0]
