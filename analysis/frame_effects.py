@@ -18,8 +18,8 @@ import pandas as pd
 
 from .stats import bootstrap_by_group
 
-__all__ = ["PASSAGE_COLUMNS", "build_passages", "frame_shares_by_country", "test_frame_association",
-           "example_passages", "log_odds_dirichlet", "distinctive_words", "plot_frame_heatmap"]
+__all__ = ["PASSAGE_COLUMNS", "build_passages", "coverage_note", "frame_shares_by_country", "test_frame_association",
+           "top_frames_by_country", "example_passages", "log_odds_dirichlet", "distinctive_words", "plot_frame_heatmap"]
 
 PASSAGE_COLUMNS = ["passage_id", "doc_id", "sent_id", "country", "aliases", "n_mentions", "first_sent_id",
                    "last_sent_id", "text"]
@@ -73,6 +73,29 @@ def build_passages(sentences: pd.DataFrame, mentions: pd.DataFrame, *, window: i
                      "n_mentions": len(rec.alias), "first_sent_id": part.index[0], "last_sent_id": part.index[-1],
                      "text": " ".join(str(t) for t in part)})
     return pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
+
+
+def coverage_note(passages: pd.DataFrame, countries) -> str:
+    """One sentence saying which target countries have passages, and what cannot be computed.
+
+    Example:
+        >>> coverage_note(build_passages(sentences, mentions), ["CHN", "MYS"])  # doctest: +SKIP
+        'Passages for CHN (12 passages, 3 articles); no passage mentions MYS, so it has no frame shares.'
+    """
+    countries = list(countries)
+    present = [c for c in countries if c in set(passages.get("country", pd.Series(dtype=str)))]
+    if not present:
+        return (f"No passage mentions {', '.join(countries)}: frame shares, the association test, distinctive "
+                "words and examples cannot be computed for this corpus.")
+    parts = [f"{c} ({int((passages['country'] == c).sum())} passages, "
+             f"{passages.loc[passages['country'] == c, 'doc_id'].nunique()} articles)" for c in present]
+    missing = [c for c in countries if c not in present]
+    note = "Passages for " + ", ".join(parts) + "."
+    if missing:
+        note += f" No passage mentions {', '.join(missing)}, so it has no frame shares."
+    if len(present) < 2:
+        note += " With one country there is nothing to compare: no association test and no distinctive words."
+    return note
 
 
 def _check_aligned(passages: pd.DataFrame, table: pd.DataFrame, what: str) -> None:
@@ -135,7 +158,8 @@ def test_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, thre
     _check_aligned(passages, scores, "scores")
     dominant = scores.idxmax(axis=1).where(scores.max(axis=1) >= threshold, "none") if len(scores) else \
         pd.Series(dtype=str)
-    table = pd.crosstab(passages["country"].reset_index(drop=True), dominant.reset_index(drop=True))
+    table = pd.crosstab(passages["country"].reset_index(drop=True).rename("country"),
+                        dominant.reset_index(drop=True).rename("dominant_frame"))
     out = {"chi2": float("nan"), "p_value": float("nan"), "dof": 0, "cramers_v": float("nan"),
            "n": int(table.to_numpy().sum()), "n_countries": table.shape[0], "n_frames": table.shape[1],
            "table": table}
@@ -145,6 +169,20 @@ def test_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, thre
     v = np.sqrt(chi2 / (out["n"] * (min(table.shape) - 1)))
     out.update(chi2=float(chi2), p_value=float(p), dof=int(dof), cramers_v=float(v))
     return out
+
+
+def top_frames_by_country(shares: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
+    """The ``n`` most frequent frames per country (ties broken by frame id), from :func:`frame_shares_by_country`.
+
+    Returns:
+        DataFrame ``country``, ``rank``, ``frame``, ``estimate``, ``ci_low``,
+        ``ci_high``, ``n``, ``n_clusters``; frames with a zero share are left out.
+    """
+    cols = ["country", "rank", "frame", "estimate", "ci_low", "ci_high", "n", "n_clusters"]
+    kept = shares[shares["estimate"] > 0].sort_values(["country", "estimate", "frame"],
+                                                      ascending=[True, False, True])
+    kept = kept.assign(rank=kept.groupby("country").cumcount() + 1)
+    return kept[kept["rank"] <= n][cols].reset_index(drop=True)
 
 
 def example_passages(passages: pd.DataFrame, scores: pd.DataFrame, *, n: int = 2,

@@ -147,3 +147,26 @@ def test_heatmap_returns_a_figure_even_when_empty():
     assert fig.axes[0].get_xlabel() == "frame"
     empty = plot_frame_heatmap(shares.iloc[:0])
     assert empty is not None
+
+
+def test_top_frames_by_country_ranks_and_skips_zero_shares():
+    from analysis.frame_effects import top_frames_by_country
+
+    shares = pd.DataFrame({"country": ["CHN"] * 3 + ["JPN"], "frame": ["a", "b", "c", "a"],
+                           "estimate": [0.2, 0.5, 0.0, 0.1], "ci_low": 0.0, "ci_high": 1.0, "n": 5,
+                           "n_clusters": 2})
+    top = top_frames_by_country(shares, n=2)
+    assert top[top["country"] == "CHN"]["frame"].tolist() == ["b", "a"]
+    assert top[top["country"] == "JPN"]["rank"].tolist() == [1]
+
+
+@pytest.mark.parametrize("countries, expected", [
+    (["CHN", "JPN"], "Passages for CHN (1 passages, 1 articles), JPN (1 passages, 1 articles)."),
+    (["CHN", "IDN"], "No passage mentions IDN"),
+    (["IDN", "KOR"], "No passage mentions IDN, KOR: frame shares"),
+    (["MYS"], "nothing to compare"),
+])
+def test_coverage_note_says_what_cannot_be_computed(countries, expected):
+    from analysis.frame_effects import coverage_note
+
+    assert expected in coverage_note(build_passages(SENTENCES, MENTIONS), countries)
