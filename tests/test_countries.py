@@ -92,6 +92,7 @@ TRICKY = [
     ("Missiles landed in the Sea of Japan.", []),
     ("Storms over the Indian Ocean.", []),
     ("Markets in Latin America and North America rallied.", []),
+    ("The North American Court of Arbitration and Latin American exports.", []),
     ("North Korea tested a missile; South Korea responded.", [("KOR", "South Korea")]),
     ("North Korean hackers targeted Korean banks.", [("KOR", "Korean")]),
     ("Athletes from Chinese Taipei competed.", [("TWN", "Taipei")]),
@@ -104,6 +105,9 @@ TRICKY = [
     ("Chips were shipped to the U.S.", [("USA", "U.S.")]),
     ("The U.K. and the E.U. disagreed.", [("GBR", "U.K."), ("EU", "E.U.")]),
     ("The USA and the UK signed.", [("USA", "USA"), ("GBR", "UK")]),
+    # ambiguous short forms
+    ("Labour's ruling NEC met; NEC Corporation builds supercomputers.", [("JPN", "NEC Corporation")]),
+    ("No solo en rendimiento sino eficiencia.", []),
     # possessives whose apostrophe a news feed dropped
     ("OpenAIs ChatGPT and Chinas rocket.", [("USA", "OpenAI"), ("CHN", "China")]),
     ("The UKs plan and South Koreas watchdog.", [("GBR", "UK"), ("KOR", "South Korea")]),
