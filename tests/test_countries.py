@@ -97,6 +97,7 @@ TRICKY = [
     ("North Korean hackers targeted Korean banks.", [("KOR", "Korean")]),
     ("Athletes from Chinese Taipei competed.", [("TWN", "Taipei")]),
     ("A New England college and British Columbia.", []),
+    ("Sydney, New South Wales, and Cardiff, Wales.", [("GBR", "Wales")]),
     ("The Amazon rainforest shrank while Amazon grew.", [("USA", "Amazon")]),
     # currencies
     ("It raised US$500 million.", []),
