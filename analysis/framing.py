@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "CodebookError", "FRAMES_DIR", "GENERIC_FRAMES", "load_codebook", "validate_codebook", "split_sentences",
     "score_frames", "predict_frames", "FrameClassifier", "cross_validate_frames", "load_pretrained_classifier",
     "embed_documents", "frame_prototypes", "SCORERS", "summarize_codebook", "load_validation",
+    "train_frame_classifier",
 ]
 
 FRAMES_DIR = RESOURCES_DIR / "frames"
@@ -79,6 +81,20 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
+def _embed(texts: list[str], *, model, cache_dir) -> np.ndarray:
+    """:func:`embed_texts` without progress bars or the Jupyter tqdm warning (they break notebook reruns)."""
+    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # transformers absent: nothing to silence
+            pass
+        return embed_texts(texts, model=model, **kwargs)
+
+
 def embed_documents(texts, *, model="all-MiniLM-L6-v2", cache_dir="default") -> np.ndarray:
     """Embed texts of any length: mean of their sentence vectors, re-normalised.
 
@@ -93,8 +109,7 @@ def embed_documents(texts, *, model="all-MiniLM-L6-v2", cache_dir="default") -> 
     texts = _check_texts(texts)
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
-    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
-    vecs = embed_texts(flat, model=model, **kwargs) if flat else np.zeros((0, 384), dtype=np.float32)
+    vecs = _embed(flat, model=model, cache_dir=cache_dir) if flat else np.zeros((0, 384), dtype=np.float32)
     dim = vecs.shape[1]
     out = np.zeros((len(texts), dim), dtype=np.float32)
     pos = 0
@@ -243,18 +258,16 @@ def _dictionary_sentence_scores(sentences: list[str], book: pd.DataFrame) -> np.
 
 def frame_prototypes(book: pd.DataFrame, *, model="all-MiniLM-L6-v2", cache_dir="default") -> np.ndarray:
     """One unit vector per frame: mean embedding of its label+definition and its exemplar sentences."""
-    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
     protos = []
     for _, fr in book.iterrows():
         texts = [f"{fr['label']}: {fr['definition']}", *fr["exemplars"]]
-        v = embed_texts(texts, model=model, **kwargs).mean(axis=0)
+        v = _embed(texts, model=model, cache_dir=cache_dir).mean(axis=0)
         protos.append(v / max(float(np.linalg.norm(v)), 1e-12))
     return np.vstack(protos)
 
 
 def _zero_shot_sentence_scores(sentences, book, *, model, cache_dir) -> np.ndarray:
-    kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
-    vecs = embed_texts(sentences, model=model, **kwargs)
+    vecs = _embed(sentences, model=model, cache_dir=cache_dir)
     sims = vecs @ frame_prototypes(book, model=model, cache_dir=cache_dir).T
     # Texts about AI and China resemble every AI-geopolitics prototype (cosine 0.3-0.5), so the
     # absolute similarity says little; what matters is how much closer a sentence is to one
@@ -522,3 +535,37 @@ def load_validation(path: str | Path | None = None) -> pd.DataFrame:
         raise FileNotFoundError(f"No validation results at {path}; run `.venv/bin/python bench/framing.py` "
                                 "(needs the shared datasets).")
     return pd.read_csv(path)
+
+
+def train_frame_classifier(texts, labels: pd.DataFrame, *, folds=None, n_splits: int = 5, random_state: int = 0,
+                           model="all-MiniLM-L6-v2", cache_dir="default",
+                           **params) -> tuple[FrameClassifier, pd.DataFrame]:
+    """Train the supervised scorer on any coded sample and report its cross-validated quality.
+
+    Args:
+        texts: The coded texts (sentences, passages or articles).
+        labels: Boolean DataFrame, one row per text and one column per frame id
+            (e.g. the coders' majority from :func:`analysis.reliability.consensus_codes`, pivoted).
+        folds, n_splits, random_state, **params: As in :func:`cross_validate_frames`.
+        model, cache_dir: Embedding model and cache.
+
+    Returns:
+        ``(classifier, metrics)``: a :class:`FrameClassifier` fitted on all texts
+        (pass it as ``score_frames(..., scorer="supervised", classifier=...)``)
+        and the cross-validated per-frame metrics (last row ``macro``).
+
+    Raises:
+        ValueError: ``labels`` does not have one row per text, or a frame has
+            fewer positives than folds (cross-validation would be meaningless).
+    """
+    texts = _check_texts(texts)
+    if len(labels) != len(texts):
+        raise ValueError(f"train_frame_classifier: {len(labels)} label rows for {len(texts)} texts.")
+    k = len(np.unique(folds)) if folds is not None else n_splits
+    thin = [c for c in labels.columns if labels[c].astype(bool).sum() < k]
+    if thin:
+        raise ValueError(f"Frames {thin} have fewer than {k} positive examples; code more texts or drop them.")
+    X = embed_documents(texts, model=model, cache_dir=cache_dir)
+    Y = labels.reset_index(drop=True).astype(bool)
+    metrics, _ = cross_validate_frames(X, Y, folds=folds, n_splits=n_splits, random_state=random_state, **params)
+    return FrameClassifier(random_state=random_state, **params).fit(X, Y), metrics

@@ -239,3 +239,16 @@ def test_bench_codebooks_cover_the_public_label_sets(shared_dataset):
     labels = {json.loads(line)["label"].lower() for line in open(path, encoding="utf-8")}
     book = load_codebook(framing.FRAMES_DIR / "frac_codebook.json")
     assert labels - set(book["label"].str.lower()) == {"other"}
+
+
+def test_train_frame_classifier_on_a_coded_sample(tmp_path):
+    money = [f"The deal is worth {n} billion dollars in revenue." for n in range(2, 8)]
+    fights = [f"Rival party {c} attacked the government in a bitter row." for c in "ABCDEF"]
+    labels = pd.DataFrame({"economic": [True] * 6 + [False] * 6, "conflict": [False] * 6 + [True] * 6})
+    clf, metrics = framing.train_frame_classifier(money + fights, labels, n_splits=3, cache_dir=tmp_path)
+    assert metrics["f1"].iloc[-1] > 0.9
+    out = score_frames(["Shares lost a billion dollars."], scorer="supervised", classifier=clf, cache_dir=tmp_path)
+    assert out.loc[0, "economic"] > out.loc[0, "conflict"]
+    with pytest.raises(ValueError, match="fewer than 3 positive"):
+        framing.train_frame_classifier(money + fights, labels.assign(rare=[True] + [False] * 11), n_splits=3,
+                                       cache_dir=tmp_path)

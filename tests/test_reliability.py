@@ -25,7 +25,8 @@ NAN = np.nan
       [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
       [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN]], 0.743421052631579),
     ([[0, 1, 0, 1], [0, 1, 0, 1]], 1.0),
-    ([[0, 1, 0, 1], [1, 0, 1, 0]], 1 - 1 / (4 * 4 / 7)),  # systematic disagreement: below zero
+    # Total disagreement: Do = 8/8, De = (64 - 16 - 16) / 56, alpha = 1 - 56/32 = -0.75.
+    ([[0, 1, 0, 1], [1, 0, 1, 0]], -0.75),
 ])
 def test_krippendorff_alpha_matches_hand_computed_values(data, expected):
     assert krippendorff_alpha(data) == pytest.approx(expected, abs=1e-9)
