@@ -275,6 +275,8 @@ def article_salience(mentions: pd.DataFrame, articles: pd.DataFrame | None = Non
     grouped = mentions.groupby(["doc_id", "country"], sort=True)
     table = grouped.agg(n_mentions=("sent_id", "size"), first_sent_id=("sent_id", "min")).reset_index()
     if articles is not None:
+        if not {"doc_id", "title"} <= set(articles.columns):
+            raise ValueError(f"article_salience: articles needs doc_id and title; got {list(articles.columns)}.")
         heads = articles[["doc_id", "title"]].rename(columns={"title": "text"})
         titles = detect_mentions(heads, gazetteer=gazetteer, exclusions=exclusions)
         title_pairs = titles[["doc_id", "country"]].drop_duplicates().assign(in_title=True)

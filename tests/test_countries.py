@@ -292,6 +292,11 @@ def test_primary_country_ties_title_tiebreak_and_none():
     assert "b" not in no_titles.index
 
 
+def test_salience_needs_titles_when_articles_given():
+    with pytest.raises(ValueError, match="doc_id and title"):
+        countries.article_salience(countries.detect_mentions(SENTS), pd.DataFrame({"doc_id": ["a"]}))
+
+
 def test_salience_without_optional_tables():
     sal = countries.article_salience(countries.detect_mentions(SENTS))
     assert sal["in_title"].isna().all() and sal["first_position"].isna().all()
