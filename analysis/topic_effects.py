@@ -209,19 +209,21 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
     rng = np.random.default_rng(random_state)
     weights = rng.multinomial(len(docs), np.full(len(docs), 1.0 / len(docs)), size=n_boot)[:, codes].astype(float)
     labels = document_topics.drop_duplicates("topic").set_index("topic")["topic_label"]
+    topic_ids = sorted(t for t in document_topics["topic"].unique() if t != -1)
+    y = np.column_stack([(units["topic"] == t).to_numpy(float) for t in topic_ids])
+    k = len(others)
+    est = np.linalg.lstsq(x, y, rcond=None)[0][1:1 + k]                      # (k, topics)
+    boot = np.stack([_weighted_fit(x, y, w, k) for w in weights])            # (n_boot, k, topics)
+    valid = ~np.isnan(boot).any(axis=(1, 2))
+    alpha = (1 - ci) / 2
+    lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any()
+              else np.full((2, k, len(topic_ids)), np.nan))
     rows = []
-    for topic in sorted(t for t in document_topics["topic"].unique() if t != -1):
-        y = (units["topic"] == topic).to_numpy(float)
-        est = np.linalg.lstsq(x, y, rcond=None)[0][1:1 + len(others)]
-        boot = np.array([_weighted_fit(x, y, w, len(others)) for w in weights])
-        valid = ~np.isnan(boot).any(axis=1)
-        alpha = (1 - ci) / 2
-        lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any()
-                  else np.full((2, len(others)), np.nan))
+    for i, topic in enumerate(topic_ids):
         for j, country in enumerate(others):
             rows.append({"topic": int(topic), "topic_label": labels[topic], "country": country,
-                         "reference": reference, "estimate": float(est[j]), "ci_low": float(lo[j]),
-                         "ci_high": float(hi[j]), "n_units": int((units["country"] == country).sum()),
+                         "reference": reference, "estimate": float(est[j, i]), "ci_low": float(lo[j, i]),
+                         "ci_high": float(hi[j, i]), "n_units": int((units["country"] == country).sum()),
                          "n_docs": int(units.loc[units["country"] == country, "doc_id"].nunique()),
                          "n_boot_valid": int(valid.sum()), "controls": controls})
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
@@ -230,13 +232,14 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
 def _weighted_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_country: int) -> np.ndarray:
     keep = w > 0
     xs, ys, sw = x[keep], y[keep], np.sqrt(w[keep])
+    nan = np.full((n_country, y.shape[1]), np.nan)
     # A replicate without the reference or a compared country cannot estimate that contrast.
     if xs[:, 1:1 + n_country].sum(axis=0).min() == 0 or (xs[:, 1:1 + n_country].sum(axis=1) == 0).sum() == 0:
-        return np.full(n_country, np.nan)
+        return nan
     xw = xs * sw[:, None]
     if np.linalg.matrix_rank(xw) < xw.shape[1]:
-        return np.full(n_country, np.nan)
-    return np.linalg.lstsq(xw, ys * sw, rcond=None)[0][1:1 + n_country]
+        return nan
+    return np.linalg.lstsq(xw, ys * sw[:, None], rcond=None)[0][1:1 + n_country]
 
 
 def _colours(countries) -> dict[str, str]:
