@@ -252,3 +252,13 @@ def test_train_frame_classifier_on_a_coded_sample(tmp_path):
     with pytest.raises(ValueError, match="fewer than 3 positive"):
         framing.train_frame_classifier(money + fights, labels.assign(rare=[True] + [False] * 11), n_splits=3,
                                        cache_dir=tmp_path)
+
+
+def test_stored_validation_results_are_complete():
+    table = framing.load_validation()
+    assert {"dataset", "scorer", "setting", "n_units", "macro_f1", "published_macro_f1", "run_date"} <= set(table)
+    assert set(table["dataset"]) == {"narrative_frames_climate", "frac", "gvfc"}
+    assert table["macro_f1"].between(0, 1).all()
+    sup = table[table["scorer"] == "supervised"].set_index("dataset")["macro_f1"]
+    unsup = table[table["scorer"].isin(["dictionary", "zero_shot", "combined"])].groupby("dataset")["macro_f1"].max()
+    assert (sup > unsup).all()  # labelled data must help on every benchmark, or the bench is broken
