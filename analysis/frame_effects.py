@@ -18,8 +18,9 @@ import pandas as pd
 
 from .stats import bootstrap_by_group
 
-__all__ = ["PASSAGE_COLUMNS", "build_passages", "coverage_note", "frame_shares_by_country", "test_frame_association",
-           "top_frames_by_country", "example_passages", "log_odds_dirichlet", "distinctive_words", "plot_frame_heatmap"]
+__all__ = ["PASSAGE_COLUMNS", "build_passages", "coverage_note", "frame_shares_by_country",
+           "test_frame_association", "top_frames_by_country", "example_passages", "log_odds_dirichlet",
+           "distinctive_words", "plot_frame_heatmap"]
 
 PASSAGE_COLUMNS = ["passage_id", "doc_id", "sent_id", "country", "aliases", "n_mentions", "first_sent_id",
                    "last_sent_id", "text"]
@@ -58,7 +59,8 @@ def build_passages(sentences: pd.DataFrame, mentions: pd.DataFrame, *, window: i
     ments = mentions if countries is None else mentions[mentions["country"].isin(list(countries))]
     if ments.empty:
         return pd.DataFrame(columns=PASSAGE_COLUMNS)
-    by_doc = {d: g.set_index("sent_id")["text"].sort_index() for d, g in sentences.groupby("doc_id", sort=False)}
+    by_doc = {d: g.set_index("sent_id")["text"].sort_index()
+              for d, g in sentences.groupby("doc_id", sort=False)}
     grouped = ments.groupby(["doc_id", "sent_id", "country"], sort=True)["alias"].agg(list).reset_index()
     rows = []
     for rec in grouped.itertuples(index=False):
@@ -69,8 +71,9 @@ def build_passages(sentences: pd.DataFrame, mentions: pd.DataFrame, *, window: i
         pos = doc.index.get_loc(rec.sent_id)
         part = doc.iloc[max(0, pos - window): pos + window + 1]
         rows.append({"passage_id": f"{rec.doc_id}:{rec.sent_id}:{rec.country}", "doc_id": rec.doc_id,
-                     "sent_id": rec.sent_id, "country": rec.country, "aliases": "|".join(sorted(set(rec.alias))),
-                     "n_mentions": len(rec.alias), "first_sent_id": part.index[0], "last_sent_id": part.index[-1],
+                     "sent_id": rec.sent_id, "country": rec.country,
+                     "aliases": "|".join(sorted(set(rec.alias))), "n_mentions": len(rec.alias),
+                     "first_sent_id": part.index[0], "last_sent_id": part.index[-1],
                      "text": " ".join(str(t) for t in part)})
     return pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
 
@@ -85,8 +88,8 @@ def coverage_note(passages: pd.DataFrame, countries) -> str:
     countries = list(countries)
     present = [c for c in countries if c in set(passages.get("country", pd.Series(dtype=str)))]
     if not present:
-        return (f"No passage mentions {', '.join(countries)}: frame shares, the association test, distinctive "
-                "words and examples cannot be computed for this corpus.")
+        return (f"No passage mentions {', '.join(countries)}: frame shares, the association test, "
+                "distinctive words and examples cannot be computed for this corpus.")
     parts = [f"{c} ({int((passages['country'] == c).sum())} passages, "
              f"{passages.loc[passages['country'] == c, 'doc_id'].nunique()} articles)" for c in present]
     missing = [c for c in countries if c not in present]
@@ -107,7 +110,8 @@ def _check_aligned(passages: pd.DataFrame, table: pd.DataFrame, what: str) -> No
                          f"{int(np.flatnonzero(blank.to_numpy())[0])}); frames are only computed on passages "
                          "that mention a country. Build them with build_passages().")
     if len(table) != len(passages):
-        raise ValueError(f"{what} has {len(table)} rows for {len(passages)} passages; score the passages' text.")
+        raise ValueError(f"{what} has {len(table)} rows for {len(passages)} passages; score the "
+                         "passages' text.")
 
 
 def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *, n_boot: int = 2000,
@@ -172,7 +176,11 @@ def test_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, thre
 
 
 def top_frames_by_country(shares: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
-    """The ``n`` most frequent frames per country (ties broken by frame id), from :func:`frame_shares_by_country`.
+    """The ``n`` most frequent frames per country (ties broken by frame id).
+
+    Args:
+        shares: Output of :func:`frame_shares_by_country`.
+        n: Frames per country.
 
     Returns:
         DataFrame ``country``, ``rank``, ``frame``, ``estimate``, ``ci_low``,
@@ -238,8 +246,8 @@ def _tokens(text: str, drop: set[str]) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower()) if t not in drop and len(t) > 1]
 
 
-def distinctive_words(passages: pd.DataFrame, *, top_n: int = 10, prior_scale: float = 100.0, min_count: int = 2,
-                      drop_aliases: bool = True, stop_words=None) -> pd.DataFrame:
+def distinctive_words(passages: pd.DataFrame, *, top_n: int = 10, prior_scale: float = 100.0,
+                      min_count: int = 2, drop_aliases: bool = True, stop_words=None) -> pd.DataFrame:
     """Words most distinctive of each country's passages versus the other countries' passages.
 
     The prior is the pooled word distribution of all passages scaled to
@@ -283,8 +291,8 @@ def distinctive_words(passages: pd.DataFrame, *, top_n: int = 10, prior_scale: f
     for c in mat.columns:
         other = total - mat[c]
         delta, z = log_odds_dirichlet(mat[c].to_numpy(), other.to_numpy(), prior.to_numpy())
-        res = pd.DataFrame({"country": c, "word": vocab, "log_odds": delta, "z": z, "count": mat[c].to_numpy(),
-                            "count_other": other.to_numpy()})
+        res = pd.DataFrame({"country": c, "word": vocab, "log_odds": delta, "z": z,
+                            "count": mat[c].to_numpy(), "count_other": other.to_numpy()})
         res = res[res["count"] >= min_count].sort_values(["z", "word"], ascending=[False, True]).head(top_n)
         frames.append(res.assign(rank=np.arange(1, len(res) + 1)))
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
@@ -311,9 +319,8 @@ def plot_frame_heatmap(shares: pd.DataFrame, *, countries=None, frames=None, lab
         ax.text(0.5, 0.5, "No passage mentions a target country", ha="center", va="center")
         ax.set_axis_off()
         return fig
-    grid = shares.pivot(index="country", columns="frame", values="estimate").reindex(index=countries, columns=frames)
-    lo = shares.pivot(index="country", columns="frame", values="ci_low").reindex(index=countries, columns=frames)
-    hi = shares.pivot(index="country", columns="frame", values="ci_high").reindex(index=countries, columns=frames)
+    grid, lo, hi = (shares.pivot(index="country", columns="frame", values=v)
+                    .reindex(index=countries, columns=frames) for v in ("estimate", "ci_low", "ci_high"))
     im = ax.imshow(grid.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for i in range(len(countries)):
         for j in range(len(frames)):

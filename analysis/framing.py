@@ -35,7 +35,8 @@ from .paths import RESOURCES_DIR
 
 __all__ = [
     "CodebookError", "FRAMES_DIR", "GENERIC_FRAMES", "load_codebook", "validate_codebook", "split_sentences",
-    "score_frames", "predict_frames", "FrameClassifier", "cross_validate_frames", "load_pretrained_classifier",
+    "score_frames", "predict_frames", "FrameClassifier", "cross_validate_frames",
+    "load_pretrained_classifier",
     "embed_documents", "frame_prototypes", "SCORERS", "summarize_codebook", "load_validation",
     "train_frame_classifier",
 ]
@@ -63,7 +64,8 @@ def split_sentences(text: str) -> list[str]:
     A boundary is end punctuation (plus closing quotes) followed by space and an
     upper-case letter or digit, unless the word before it is a known abbreviation
     such as ``U.S.`` or ``Mr.`` (so a sentence ending in
-    "the U.S." is joined to the next one: rare, and harmless for framing). Newlines that separate paragraphs also split.
+    "the U.S." is joined to the next one: rare, and harmless for framing).
+    Newlines that separate paragraphs also split.
 
     Example:
         >>> split_sentences("Mr. Lee said U.S. firms lead. China follows.")
@@ -197,7 +199,8 @@ def validate_codebook(frames: list[dict], *, source: str = "codebook") -> pd.Dat
             raise CodebookError(f"{where}: exemplar sentences must be non-empty strings.")
         rows.append({**{k: fr[k] for k in _REQUIRED}, "questions": list(fr.get("questions", [])),
                      "source": fr.get("source", "")})
-    cols = ["id", "family", "label", "definition", "questions", "include", "exclude", "cues", "exemplars", "source"]
+    cols = ["id", "family", "label", "definition", "questions", "include", "exclude", "cues", "exemplars",
+            "source"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -367,12 +370,13 @@ def load_pretrained_classifier(path: str | Path | None = None) -> FrameClassifie
     """Load the shipped generic-frame head (``resources/frames/generic_head.json``).
 
     Raises:
-        FileNotFoundError: The head file is missing (rebuild it with ``python bench/framing.py --train-head``).
+        FileNotFoundError: The head file is missing (rebuild it with
+            ``python bench/framing.py --train-head``).
     """
     path = Path(path) if path is not None else FRAMES_DIR / "generic_head.json"
     if not path.is_file():
-        raise FileNotFoundError(f"No trained frame head at {path}; build it with "
-                                "`.venv/bin/python bench/framing.py --train-head` (needs the shared datasets).")
+        raise FileNotFoundError(f"No trained frame head at {path}; build it with `.venv/bin/python "
+                                "bench/framing.py --train-head` (needs the shared datasets).")
     return FrameClassifier.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -407,7 +411,8 @@ def cross_validate_frames(
         folds = np.asarray(folds)
         splits = [(np.flatnonzero(folds != f), np.flatnonzero(folds == f)) for f in np.unique(folds)]
     elif multiclass:
-        splits = StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(X, Y.to_numpy().argmax(1))
+        strat = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+        splits = strat.split(X, Y.to_numpy().argmax(1))
     else:
         splits = KFold(n_splits, shuffle=True, random_state=random_state).split(X)
     oof = np.zeros(Y.shape)
@@ -427,8 +432,8 @@ SCORERS = ("default", "combined", "dictionary", "zero_shot", "supervised", "pret
 
 
 def score_frames(
-    texts, *, scorer: str = "default", codebook=None, classifier: FrameClassifier | None = None, top_k: int = 1,
-    model="all-MiniLM-L6-v2", cache_dir="default",
+    texts, *, scorer: str = "default", codebook=None, classifier: FrameClassifier | None = None,
+    top_k: int = 1, model="all-MiniLM-L6-v2", cache_dir="default",
 ) -> pd.DataFrame:
     """Score each text for each frame, in [0, 1].
 
@@ -469,14 +474,15 @@ def score_frames(
     if scorer in ("supervised", "pretrained"):
         clf = classifier if scorer == "supervised" else load_pretrained_classifier()
         if clf is None:
-            raise ValueError("scorer='supervised' needs classifier=FrameClassifier().fit(embeddings, labels).")
+            raise ValueError("scorer='supervised' needs classifier=FrameClassifier().fit(embeddings, labels) "
+                             "or train_frame_classifier(texts, labels).")
         proba = clf.predict_proba(embed_documents(texts, model=model, cache_dir=cache_dir)) if texts else \
             np.zeros((0, len(clf.frames_)))
         return pd.DataFrame(proba, columns=clf.frames_)
     book = _resolve_codebook(codebook)
     if scorer in ("default", "combined"):
-        parts = [score_frames(texts, scorer=name, codebook=book, top_k=top_k, model=model, cache_dir=cache_dir)
-                 for name in ("dictionary", "zero_shot")]
+        parts = [score_frames(texts, scorer=name, codebook=book, top_k=top_k, model=model,
+                              cache_dir=cache_dir) for name in ("dictionary", "zero_shot")]
         return (parts[0] + parts[1]) / 2.0
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
@@ -488,7 +494,8 @@ def score_frames(
     return pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k), columns=list(book["id"]))
 
 
-def predict_frames(texts, *, scorer: str = "default", threshold: float | dict = 0.5, **kwargs) -> pd.DataFrame:
+def predict_frames(texts, *, scorer: str = "default", threshold: float | dict = 0.5,
+                   **kwargs) -> pd.DataFrame:
     """Frame presence per text: :func:`score_frames` at or above ``threshold``.
 
     Args:
@@ -513,11 +520,17 @@ def predict_frames(texts, *, scorer: str = "default", threshold: float | dict = 
 
 # ---------------------------------------------------------------- reporting helpers
 def summarize_codebook(codebook=None) -> pd.DataFrame:
-    """The codebook in brief: ``id``, ``family``, ``label``, ``definition``, ``n_cues``, ``n_exemplars``, ``example``."""
+    """The codebook in brief.
+
+    Returns:
+        DataFrame ``id``, ``family``, ``label``, ``definition``, ``n_cues``,
+        ``n_exemplars``, ``example`` (the first exemplar sentence).
+    """
     book = _resolve_codebook(codebook)
     return pd.DataFrame({"id": book["id"], "family": book["family"], "label": book["label"],
                          "definition": book["definition"], "n_cues": book["cues"].map(len),
-                         "n_exemplars": book["exemplars"].map(len), "example": book["exemplars"].map(lambda e: e[0])})
+                         "n_exemplars": book["exemplars"].map(len),
+                         "example": book["exemplars"].map(lambda e: e[0])})
 
 
 def load_validation(path: str | Path | None = None) -> pd.DataFrame:
@@ -537,8 +550,8 @@ def load_validation(path: str | Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def train_frame_classifier(texts, labels: pd.DataFrame, *, folds=None, n_splits: int = 5, random_state: int = 0,
-                           model="all-MiniLM-L6-v2", cache_dir="default",
+def train_frame_classifier(texts, labels: pd.DataFrame, *, folds=None, n_splits: int = 5,
+                           random_state: int = 0, model="all-MiniLM-L6-v2", cache_dir="default",
                            **params) -> tuple[FrameClassifier, pd.DataFrame]:
     """Train the supervised scorer on any coded sample and report its cross-validated quality.
 
@@ -564,8 +577,10 @@ def train_frame_classifier(texts, labels: pd.DataFrame, *, folds=None, n_splits:
     k = len(np.unique(folds)) if folds is not None else n_splits
     thin = [c for c in labels.columns if labels[c].astype(bool).sum() < k]
     if thin:
-        raise ValueError(f"Frames {thin} have fewer than {k} positive examples; code more texts or drop them.")
+        raise ValueError(f"Frames {thin} have fewer than {k} positive examples; code more texts or "
+                         "drop them.")
     X = embed_documents(texts, model=model, cache_dir=cache_dir)
     Y = labels.reset_index(drop=True).astype(bool)
-    metrics, _ = cross_validate_frames(X, Y, folds=folds, n_splits=n_splits, random_state=random_state, **params)
+    metrics, _ = cross_validate_frames(X, Y, folds=folds, n_splits=n_splits, random_state=random_state,
+                                       **params)
     return FrameClassifier(random_state=random_state, **params).fit(X, Y), metrics

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CodingSheetError", "SHEET_META", "export_coding_sheet", "read_coding_sheets", "krippendorff_alpha",
-           "consensus_codes", "agreement_table", "frame_metrics"]
+__all__ = ["CodingSheetError", "SHEET_META", "export_coding_sheet", "read_coding_sheets",
+           "krippendorff_alpha", "consensus_codes", "agreement_table", "frame_metrics"]
 
 SHEET_META = ["unit_id", "stratum", "text", "coder", "notes"]
 _TRUE = {"1", "1.0", "yes", "y", "true", "x"}
@@ -105,16 +105,19 @@ def read_coding_sheets(sheets, *, frames: list[str], expected_units=None) -> pd.
     out = []
     for i, item in enumerate(items):
         name = str(item) if isinstance(item, (str, Path)) else f"sheet #{i}"
-        df = pd.read_csv(item, dtype=str, keep_default_na=False) if isinstance(item, (str, Path)) else item.copy()
+        is_file = isinstance(item, (str, Path))
+        df = pd.read_csv(item, dtype=str, keep_default_na=False) if is_file else item.copy()
         unknown = [c for c in df.columns if c not in SHEET_META and c not in frames]
         if unknown:
-            raise CodingSheetError(f"{name}: unknown frame id column(s) {unknown}; known frames are {frames}.")
+            raise CodingSheetError(f"{name}: unknown frame id column(s) {unknown}; known frames are "
+                                   f"{frames}.")
         absent = [c for c in ["unit_id", *frames] if c not in df.columns]
         if absent:
             raise CodingSheetError(f"{name}: column(s) {absent} missing; code every frame of the codebook.")
         dup = df["unit_id"][df["unit_id"].duplicated()].tolist()
         if dup:
-            raise CodingSheetError(f"{name}: unit_id {dup[0]!r} appears more than once; keep one row per unit.")
+            raise CodingSheetError(f"{name}: unit_id {dup[0]!r} appears more than once; keep one row "
+                                   "per unit.")
         if expected_units is not None:
             lost = [u for u in expected_units if u not in set(df["unit_id"])]
             if lost:
@@ -193,7 +196,8 @@ def consensus_codes(codings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def agreement_table(codings: pd.DataFrame, *, predictions: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def agreement_table(codings: pd.DataFrame, *,
+                    predictions: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Krippendorff's alpha per frame: among coders, and each scorer against the coders' majority.
 
     Args:
@@ -216,8 +220,9 @@ def agreement_table(codings: pd.DataFrame, *, predictions: dict[str, pd.DataFram
                 continue
             shared = sub[sub["unit_id"].isin(pred.index)]
             auto = pred.loc[shared["unit_id"], frame].astype(int).to_numpy()
-            rows.append({"comparison": f"{name} vs majority", "frame": frame,
-                         "alpha": krippendorff_alpha([shared["value"].to_numpy(), auto]), "n_units": len(shared)})
+            alpha = krippendorff_alpha([shared["value"].to_numpy(), auto])
+            rows.append({"comparison": f"{name} vs majority", "frame": frame, "alpha": alpha,
+                         "n_units": len(shared)})
     return pd.DataFrame(rows, columns=["comparison", "frame", "alpha", "n_units"])
 
 
