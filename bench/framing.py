@@ -29,21 +29,21 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 import numpy as np
 import pandas as pd
 
-from analysis.framing import (FRAMES_DIR, GENERIC_FRAMES, FrameClassifier, cross_validate_frames, embed_documents,
-                              load_codebook, score_frames)
+from analysis.framing import (FRAMES_DIR, GENERIC_FRAMES, FrameClassifier, cross_validate_frames,
+                              embed_documents, load_codebook, score_frames)
 from analysis.paths import DatasetMissingError, dataset_path
 from analysis.reliability import frame_metrics
 
 PUBLISHED = {
-    "narrative_frames_climate": (float("nan"), "Frermann et al. 2023 (ACL) report multi-label results for their "
-                                 "Longformer/RBF models; the figure could not be retrieved offline"),
+    "narrative_frames_climate": (float("nan"), "Frermann et al. 2023 (ACL) report multi-label results for "
+                                 "their Longformer/RBF models; the figure could not be retrieved offline"),
     "frac": (0.66, "Guida et al. 2025 released classifier (RoBERTa-large), model card "
              "huggingface.co/mattdr/sentence-frame-classifier: macro-F1 0.66, accuracy 0.77"),
-    "gvfc": (float("nan"), "Liu et al. 2019 (CoNLL) fine-tuned BERT on headlines; the paper's table could not be "
-             "retrieved offline (abstract: +35.9 points accuracy over the baseline)"),
+    "gvfc": (float("nan"), "Liu et al. 2019 (CoNLL) fine-tuned BERT on headlines; the paper's table could "
+             "not be retrieved offline (abstract: +35.9 points accuracy over the baseline)"),
 }
-NF_MAP = {"conflict": "conflict", "human_interest": "human_interest", "economic": "economic", "moral": "morality",
-          "resolution": "responsibility"}
+NF_MAP = {"conflict": "conflict", "human_interest": "human_interest", "economic": "economic",
+          "moral": "morality", "resolution": "responsibility"}
 
 
 def _rows(name: str, filename: str) -> list[dict] | None:
@@ -71,11 +71,12 @@ def _accuracy(gold: pd.DataFrame, pred: pd.DataFrame) -> float:
     return float((gold.to_numpy() == pred.to_numpy()).all(axis=1).mean())
 
 
-def _record(out: list, per_frame: list, dataset: str, scorer: str, setting: str, metrics: pd.DataFrame, n: int,
-            accuracy: float | None = None, comparable: bool = True):
+def _record(out: list, per_frame: list, dataset: str, scorer: str, setting: str, metrics: pd.DataFrame,
+            n: int, accuracy: float | None = None, comparable: bool = True):
     macro = float(metrics.loc[metrics["frame"] == "macro", "f1"].iloc[0])
     pub, src = PUBLISHED[dataset] if comparable else (float("nan"), "no published figure for this setting")
-    row = {"dataset": dataset, "scorer": scorer, "setting": setting, "n_units": n, "macro_f1": round(macro, 4),
+    row = {"dataset": dataset, "scorer": scorer, "setting": setting, "n_units": n,
+           "macro_f1": round(macro, 4),
            "accuracy": None if accuracy is None else round(accuracy, 4),
            "published_macro_f1": pub, "published_source": src}
     out.append(row)

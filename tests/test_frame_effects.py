@@ -56,7 +56,8 @@ def test_passages_reject_orphan_mentions_and_bad_window():
 # ---------------------------------------------------------------- shares and test
 def _passages(countries, docs):
     return pd.DataFrame({"passage_id": [f"p{i}" for i in range(len(countries))], "doc_id": docs,
-                         "country": countries, "aliases": "x", "text": [f"t{i}" for i in range(len(countries))]})
+                         "country": countries, "aliases": "x",
+                         "text": [f"t{i}" for i in range(len(countries))]})
 
 
 def test_shares_are_per_country_means_with_intervals():

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import framing
-from analysis.framing import (GENERIC_FRAMES, CodebookError, FrameClassifier, cross_validate_frames, load_codebook,
-                              predict_frames, score_frames, split_sentences, validate_codebook)
+from analysis.framing import (GENERIC_FRAMES, CodebookError, FrameClassifier, cross_validate_frames,
+                              load_codebook, predict_frames, score_frames, split_sentences, validate_codebook)
 
 ISSUE_FRAMES = ["tech_race", "security_export", "innovation", "investment_infra", "cost_open", "governance",
                 "censorship_values", "cooperation", "talent_education"]
@@ -125,7 +125,7 @@ def test_top_k_pooling_dilutes_a_single_framed_sentence():
 
 def test_zero_shot_ranks_the_matching_frame_first(tmp_path):
     texts = ["The United States banned exports of advanced AI chips to China over national security fears.",
-             "The company will build a huge data centre campus that needs gigawatts of electricity and water."]
+             "The company will build a huge data centre campus that needs gigawatts of power and water."]
     scores = score_frames(texts, scorer="zero_shot", cache_dir=tmp_path)
     assert scores.loc[0].idxmax() == "security_export"
     assert scores.loc[1].idxmax() == "investment_infra"
@@ -223,12 +223,13 @@ def test_shipped_head_scores_generic_frames(tmp_path):
         pytest.skip("generic_head.json not built yet (bench/framing.py --train-head)")
     head = framing.load_pretrained_classifier()
     assert head.frames_ == GENERIC_FRAMES
-    out = score_frames(["Officials clashed over who pays the $2 billion bill."], scorer="pretrained", cache_dir=tmp_path)
+    out = score_frames(["Officials clashed over who pays the $2 billion bill."], scorer="pretrained",
+                       cache_dir=tmp_path)
     assert list(out.columns) == GENERIC_FRAMES and ((out >= 0) & (out <= 1)).all().all()
 
 
 def test_default_scorer_is_the_mean_of_dictionary_and_zero_shot(tmp_path):
-    texts = ["Officials clashed over who pays the $2 billion bill.", "Malaysia signed a partnership with Japan."]
+    texts = ["Officials clashed over who pays the $2 billion bill.", "Malaysia signed a deal with Japan."]
     both = [score_frames(texts, scorer=s, cache_dir=tmp_path) for s in ("dictionary", "zero_shot")]
     default = score_frames(texts, cache_dir=tmp_path)
     pd.testing.assert_frame_equal(default, (both[0] + both[1]) / 2)
@@ -247,7 +248,8 @@ def test_train_frame_classifier_on_a_coded_sample(tmp_path):
     labels = pd.DataFrame({"economic": [True] * 6 + [False] * 6, "conflict": [False] * 6 + [True] * 6})
     clf, metrics = framing.train_frame_classifier(money + fights, labels, n_splits=3, cache_dir=tmp_path)
     assert metrics["f1"].iloc[-1] > 0.9
-    out = score_frames(["Shares lost a billion dollars."], scorer="supervised", classifier=clf, cache_dir=tmp_path)
+    out = score_frames(["Shares lost a billion dollars."], scorer="supervised", classifier=clf,
+                       cache_dir=tmp_path)
     assert out.loc[0, "economic"] > out.loc[0, "conflict"]
     with pytest.raises(ValueError, match="fewer than 3 positive"):
         framing.train_frame_classifier(money + fights, labels.assign(rare=[True] + [False] * 11), n_splits=3,
@@ -256,9 +258,11 @@ def test_train_frame_classifier_on_a_coded_sample(tmp_path):
 
 def test_stored_validation_results_are_complete():
     table = framing.load_validation()
-    assert {"dataset", "scorer", "setting", "n_units", "macro_f1", "published_macro_f1", "run_date"} <= set(table)
+    assert {"dataset", "scorer", "setting", "n_units", "macro_f1", "published_macro_f1",
+            "run_date"} <= set(table)
     assert set(table["dataset"]) == {"narrative_frames_climate", "frac", "gvfc"}
     assert table["macro_f1"].between(0, 1).all()
     sup = table[table["scorer"] == "supervised"].set_index("dataset")["macro_f1"]
-    unsup = table[table["scorer"].isin(["dictionary", "zero_shot", "combined"])].groupby("dataset")["macro_f1"].max()
-    assert (sup > unsup.reindex(sup.index)).all()  # labelled data must help everywhere, or the bench is broken
+    unsup = table[table["scorer"].isin(["dictionary", "zero_shot", "combined"])]
+    best = unsup.groupby("dataset")["macro_f1"].max().reindex(sup.index)
+    assert (sup > best).all()  # labelled data must help everywhere, or the bench is broken

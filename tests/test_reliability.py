@@ -19,7 +19,7 @@ NAN = np.nan
 @pytest.mark.parametrize("data, expected", [
     # Hand computation: coincidences o00=2, o01=o10=1, o11=4; n=8; Do=2/8; De=(64-9-25)/56; alpha=1-Do/De.
     ([[1, 1, 0, 0], [1, 1, 0, 1]], 1 - (2 / 8) / (30 / 56)),
-    # Krippendorff (2011) "Computing Krippendorff's alpha-reliability", nominal example with missing data: 0.743.
+    # Krippendorff (2011) "Computing Krippendorff's alpha-reliability": nominal example, missing data, 0.743.
     ([[1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
       [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
       [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
@@ -95,7 +95,8 @@ def _filled(sheet, coder, values):
 
 def test_read_sheets_and_agreement(tmp_path):
     sheet = export_coding_sheet(_units(6), frames=FRAMES, n_per_stratum=2)
-    a = _filled(sheet, "ana", {"conflict": [1, 1, 0, 0, 1, 0], "economic": ["yes", "no", "no", "no", "yes", "no"]})
+    a = _filled(sheet, "ana", {"conflict": [1, 1, 0, 0, 1, 0],
+                               "economic": ["yes", "no", "no", "no", "yes", "no"]})
     b = _filled(sheet, "ben", {"conflict": [1, 1, 0, 0, 1, 1], "economic": [1, 0, 0, 0, 1, 0]})
     a.to_csv(tmp_path / "ana.csv", index=False)
     codings = read_coding_sheets([tmp_path / "ana.csv", b], frames=FRAMES, expected_units=sheet["unit_id"])
