@@ -37,8 +37,9 @@ from analysis.reliability import frame_metrics
 PUBLISHED = {
     "narrative_frames_climate": (float("nan"), "Frermann et al. 2023 (ACL) report multi-label results for "
                                  "their Longformer/RBF models; the figure could not be retrieved offline"),
-    "frac": (0.66, "Guida et al. 2025 released classifier (RoBERTa-large), model card "
-             "huggingface.co/mattdr/sentence-frame-classifier: macro-F1 0.66, accuracy 0.77"),
+    "frac": (0.66, "Guida et al. 2025 (arXiv:2507.04612) released classifier, RoBERTa-large trained on MFC + "
+             "comments: model card huggingface.co/mattdr/sentence-frame-classifier, macro-F1 0.66 (revision "
+             "b254a57 also states accuracy 0.77, 'human-validated on 600 sentences')"),
     "gvfc": (float("nan"), "Liu et al. 2019 (CoNLL) fine-tuned BERT on headlines; the paper's table could "
              "not be retrieved offline (abstract: +35.9 points accuracy over the baseline)"),
 }
