@@ -19,7 +19,7 @@ import pandas as pd
 from .stats import bootstrap_by_group
 
 __all__ = ["PASSAGE_COLUMNS", "build_passages", "coverage_note", "frame_shares_by_country",
-           "test_frame_association", "top_frames_by_country", "example_passages", "log_odds_dirichlet",
+           "assess_frame_association", "top_frames_by_country", "example_passages", "log_odds_dirichlet",
            "distinctive_words", "plot_frame_heatmap"]
 
 PASSAGE_COLUMNS = ["passage_id", "doc_id", "sent_id", "country", "aliases", "n_mentions", "first_sent_id",
@@ -144,7 +144,8 @@ def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *
                            ignore_index=True)
 
 
-def test_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, threshold: float = 0.5) -> dict:
+def assess_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *,
+                             threshold: float = 0.5) -> dict:
     """Chi-square test of country x dominant frame, with Cramér's V.
 
     Each passage counts once, under its highest-scoring frame, or ``"none"`` when

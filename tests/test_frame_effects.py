@@ -10,7 +10,7 @@ import pytest
 
 from analysis.frame_effects import (PASSAGE_COLUMNS, build_passages, distinctive_words, example_passages,
                                     frame_shares_by_country, log_odds_dirichlet, plot_frame_heatmap,
-                                    test_frame_association as association)
+                                    assess_frame_association as association)
 
 SENTENCES = pd.DataFrame({
     "doc_id": ["a"] * 4 + ["b"] * 2,
