@@ -23,6 +23,8 @@ __all__ = ["link_mention_topics", "summarize_country_coverage", "topic_shares_by
            "plot_topic_shares", "plot_topic_effects"]
 
 SHARE_COLUMNS = ["country", "topic", "topic_label", "share", "ci_low", "ci_high", "n_mentions", "n_docs"]
+#: Outlets with fewer articles than this are pooled as "other" in the prevalence regression.
+MIN_OUTLET_DOCS = 5
 EFFECT_COLUMNS = ["topic", "topic_label", "country", "reference", "estimate", "ci_low", "ci_high",
                   "n_units", "n_docs", "n_boot_valid", "controls"]
 
@@ -158,6 +160,9 @@ def _design(units: pd.DataFrame, countries: list[str], reference: str, articles)
         candidates = []
         if "outlet" in meta.columns:
             outlet = units["doc_id"].map(meta["outlet"]).fillna("").replace("", "unknown")
+            # Outlets with few articles only absorb their units; pool them so effects stay estimable.
+            n_art = units.assign(outlet=outlet).groupby("outlet")["doc_id"].nunique()
+            outlet = outlet.where(outlet.map(n_art) >= MIN_OUTLET_DOCS, "other")
             levels = sorted(outlet.unique())[1:]
             candidates.append(("outlet", np.column_stack([(outlet == lv).to_numpy(float) for lv in levels])
                                if levels else None))
@@ -186,7 +191,8 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
     ``1[unit in topic] ~ country (+ outlet + date)`` is fitted by least squares;
     a country's coefficient is the difference in topic prevalence from the
     reference country, holding the controls fixed. Controls enter only when
-    they vary and keep the design full rank (``controls`` says which did).
+    they vary and keep the design full rank (``controls`` says which did);
+    outlets with fewer than :data:`MIN_OUTLET_DOCS` articles are pooled as "other".
     Intervals: percentile bootstrap resampling whole articles; replicates that
     lose a country entirely are discarded (``n_boot_valid``).
 
@@ -236,7 +242,9 @@ def _weighted_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_country: int) -
     # A replicate without the reference or a compared country cannot estimate that contrast.
     if xs[:, 1:1 + n_country].sum(axis=0).min() == 0 or (xs[:, 1:1 + n_country].sum(axis=1) == 0).sum() == 0:
         return nan
-    xw = xs * sw[:, None]
+    # Controls absent from a replicate (an outlet not drawn) carry no information: drop them.
+    cols = np.r_[np.arange(1 + n_country), 1 + n_country + np.flatnonzero(np.abs(xs[:, 1 + n_country:]).sum(axis=0) > 0)]
+    xw = xs[:, cols] * sw[:, None]
     if np.linalg.matrix_rank(xw) < xw.shape[1]:
         return nan
     return np.linalg.lstsq(xw, ys * sw[:, None], rcond=None)[0][1:1 + n_country]

@@ -34,8 +34,8 @@ STOPWORDS_FILE = RESOURCES_DIR / "topic_stopwords.txt"
 #: Below this many documents UMAP's spectral initialisation and neighbour graph are unreliable.
 MIN_DOCS_FOR_UMAP = 20
 OUTLIER_LABEL = "outliers (unassigned)"
-#: Tokens for topic words: letters (and inner hyphens), at least two characters.
-TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z\-]+\b"
+#: Tokens for topic words: letters with inner hyphens ("open-source", not "deepseek-"), 2+ characters.
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z\-]*[a-zA-Z]\b"
 _UMAP_CACHE: dict[str, np.ndarray] = {}
 
 

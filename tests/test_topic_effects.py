@@ -155,3 +155,13 @@ def test_coverage_says_why_a_country_cannot_be_compared():
         "KOR": "not mentioned"}
     assert cov.set_index("country").loc["CHN", ["n_mentions", "n_modelled", "n_docs"]].tolist() == [4, 4, 2]
     assert cov.set_index("country").loc["MYS", ["n_mentions", "n_modelled"]].tolist() == [1, 0]
+
+
+def test_many_small_outlets_are_pooled_and_intervals_survive():
+    mentions, doc_topics = _effect_data(n_docs=60)
+    articles = pd.DataFrame({"doc_id": [f"d{d}" for d in range(60)],
+                             "outlet": [f"tiny{d}" if d < 30 else ("big" if d % 4 < 2 else "mid") for d in range(60)],
+                             "published": pd.NaT})
+    effects = topic_prevalence_effects(mentions, doc_topics, countries=["CHN", "JPN"], articles=articles, n_boot=100)
+    assert set(effects.controls) == {"outlet"}
+    assert (effects.n_boot_valid > 90).all() and effects.ci_low.notna().all()

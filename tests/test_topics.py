@@ -189,3 +189,15 @@ def test_select_topic_documents_unit_and_exclusions(n_articles, unit):
         assert excluded.reason.str.contains("8 words").all()
     else:
         assert len(docs) == n_articles and (docs.para_id == -1).all() and excluded.empty
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("DeepSeek-R1 launched", ["deepseek", "launched"]),           # no dangling "deepseek-"
+    ("an open-source model", ["an", "open-source", "model"]),
+    ("U.S. AI chips", ["ai", "chips"]),                            # single letters are not words
+    ("x-ray -dash- co-", ["x-ray", "dash", "co"]),
+])
+def test_token_pattern_keeps_inner_hyphens_only(text, tokens):
+    import re
+
+    assert [t.lower() for t in re.findall(topics.TOKEN_PATTERN, text)] == tokens
