@@ -157,6 +157,14 @@ def test_target_scorer_batching_and_order_invariant():
     assert one["label"].tolist() == [c[2] for c in TARGET_CASES][::-1]
 
 
+def test_quantized_target_scorer_agrees_on_clear_examples(target_predictions):
+    sentences = [c[0] for c in TARGET_CASES]
+    spans = [span_of(s, t) for s, t, _ in TARGET_CASES]
+    fast = sm.predict_target_sentiment(sentences, spans, quantize=True)
+    assert fast["label"].tolist() == target_predictions["label"].tolist()
+    np.testing.assert_allclose(fast["score"], target_predictions["score"], atol=0.15)
+
+
 def test_target_scorer_handles_very_long_sentence():
     filler = "The committee discussed the budget in great detail. " * 40
     sentence = filler + "Critics accused Malaysia of covering up the corruption scandal."
