@@ -82,7 +82,7 @@ def build_portraits(tables, *, countries: list[str], seed: int = 42, n_boot: int
         scores = framing.score_frames(passages["text"].tolist())
         predicted = framing.predict_frames(passages["text"].tolist())
         frames = frame_effects.frame_shares_by_country(passages, predicted, n_boot=n_boot, random_state=seed)
-        frame_test = frame_effects.test_frame_association(passages, scores)
+        frame_test = frame_effects.assess_frame_association(passages, scores)
         words = frame_effects.distinctive_words(passages, top_n=5)
     else:
         frames = pd.DataFrame(columns=["country", "frame", "estimate", "ci_low", "ci_high", "n", "n_clusters"])
@@ -172,7 +172,7 @@ def plot_portraits(p: Portraits):
         for i, c in enumerate(p.countries):
             if len(table) and c in table.index and np.isfinite(table.loc[c, "estimate"]):
                 est, lo, hi = table.loc[c, ["estimate", "ci_low", "ci_high"]]
-                ax.errorbar(i, est, yerr=[[est - lo], [hi - est]], fmt="o", color=colours[c], capsize=5, ms=8)
+                ax.errorbar(i, est, yerr=[[max(est - lo, 0)], [max(hi - est, 0)]], fmt="o", color=colours[c], capsize=5, ms=8)
             else:
                 ax.text(i, 0, "no data", ha="center", va="bottom", fontsize=8, color="grey")
         ax.set_xticks(range(len(p.countries)), [names.get(c, c) for c in p.countries])
@@ -191,7 +191,8 @@ def plot_portraits(p: Portraits):
         if sub is None or sub["estimate"].isna().all():
             continue
         x = np.arange(len(top)) + j * width
-        err = [sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]]
+        # Percentile intervals need not contain the estimate; never draw negative bars.
+        err = [(sub["estimate"] - sub["ci_low"]).clip(lower=0), (sub["ci_high"] - sub["estimate"]).clip(lower=0)]
         ax.bar(x, sub["estimate"], width, yerr=err, color=colours[c], capsize=2, label=names.get(c, c))
     ax.set_xticks(np.arange(len(top)) + width * (len(p.countries) - 1) / 2,
                   [str(f).replace("_", " ") for f in top], rotation=20, ha="right", fontsize=8)

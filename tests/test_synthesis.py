@@ -1,0 +1,69 @@
+"""Country portraits: intervals formatted honestly, missing countries get n/a, verdicts follow p-values."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from analysis import synthesis
+from analysis.synthesis import Portraits, differences, format_interval, portrait_table
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((0.4, 0.1, 0.7), "0.40 [0.10, 0.70]"),
+    ((-0.25, -0.5, 0.0), "-0.25 [-0.50, 0.00]"),
+    ((float("nan"), float("nan"), float("nan")), "n/a"),
+    ((None, None, None), "n/a"),
+])
+def test_format_interval(args, expected):
+    assert format_interval(*args) == expected
+
+
+def _portraits(p_value=0.01, frame_p=float("nan")):
+    ci = dict(ci_low=0.1, ci_high=0.9)
+    return Portraits(
+        countries=["CHN", "JPN", "MYS"],
+        attention=pd.DataFrame([dict(country="CHN", estimate=1.0, **ci), dict(country="JPN", estimate=0.5, **ci),
+                                dict(country="MYS", estimate=0.0, ci_low=0.0, ci_high=0.0)]),
+        topics=pd.DataFrame([dict(country="CHN", topic=0, topic_label="T0: chips", share=0.6, **ci)]),
+        sentiment=pd.DataFrame([dict(measure="mean_score", country="CHN", estimate=-0.2, ci_low=-0.5, ci_high=0.1)]),
+        sentiment_tests=pd.DataFrame([dict(country_a="CHN", country_b="JPN", difference=-0.4, p_value=p_value,
+                                           cohens_d=-1.1, n_a=5, n_b=3, n_shared=2),
+                                      dict(country_a="CHN", country_b="MYS", difference=float("nan"),
+                                           p_value=float("nan"), cohens_d=float("nan"), n_a=5, n_b=0, n_shared=0)]),
+        frames=pd.DataFrame([dict(country="CHN", frame="tech_race", estimate=0.5, **ci),
+                             dict(country="CHN", frame="economic", estimate=0.0, ci_low=0.0, ci_high=0.0)]),
+        frame_test={"p_value": frame_p, "cramers_v": float("nan"), "n": 3},
+        words=pd.DataFrame([dict(country="CHN", rank=1, word="chips")]),
+        evidence=pd.DataFrame([dict(country="CHN", direction="most_negative", sentence="Bad news for China.")]),
+        n_articles=5, n_mentions=pd.Series({"CHN": 9, "JPN": 2, "MYS": 0}))
+
+
+def test_portrait_gives_na_never_a_default_value_for_unmeasured_countries():
+    table = portrait_table(_portraits())
+    assert list(table.columns) == ["China", "Japan", "Malaysia"]
+    assert table.loc["sentiment toward it (mean, -1..1)", "Malaysia"] == "n/a"
+    assert table.loc["sentiment toward it (mean, -1..1)", "China"] == "-0.20 [-0.50, 0.10]"
+    # A frame with a zero share is not listed as "dominant".
+    assert table.loc["dominant frames (share of passages)", "China"] == "tech_race 0.50 [0.10, 0.90]"
+    assert table.loc["most positive mention", "China"] == "n/a"
+    assert table.loc["mentions", "Malaysia"] == "0"
+
+
+@pytest.mark.parametrize("p, verdict", [(0.01, "different"), (0.2, "not distinguishable")])
+def test_differences_follow_the_p_value_and_flag_missing_data(p, verdict):
+    out = differences(_portraits(p_value=p)).set_index("comparison")
+    assert out.loc["sentiment CHN - JPN", "verdict"] == verdict
+    assert out.loc["sentiment CHN - MYS", "verdict"] == "too little data"
+    assert out.loc["dominant frame by country", "verdict"] == "too little data"
+
+
+def test_figure_data_is_what_the_figure_draws():
+    p = _portraits()
+    data = synthesis.portrait_figure_data(p)
+    assert set(data["panel"]) == {"attention", "sentiment", "frames"}
+    assert math.isclose(data.query("panel == 'sentiment'")["estimate"].iloc[0], -0.2)
+    fig = synthesis.plot_portraits(p)
+    assert len(fig.axes) == 3
