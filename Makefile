@@ -16,7 +16,6 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 export TQDM_DISABLE := 1
-export MPLBACKEND := Agg
 
 .PHONY: study test unit notebooks setup rerun bench lock clean-cache
 

@@ -184,7 +184,7 @@ def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     books = list_notebooks(Path(config.notebooks_dir), only=config.only)
     env = {"ANALYSIS_REPORT_DIR": str(out.resolve()), "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+           "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
     pages = []
     for i, book in enumerate(books, 1):
         started = time.perf_counter()
