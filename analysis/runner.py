@@ -159,6 +159,19 @@ def _execute(nb_in: Path, nb_out: Path, params: dict, env: dict) -> None:
     atomic_write_bytes(nb_out, nbformat.writes(nb).encode("utf-8"))
 
 
+def _screenshot_synthesis(out: Path, log) -> None:
+    """Keep a picture of the synthesis page (skipped, with a message, without a browser)."""
+    from .browser import BrowserUnavailableError, screenshot_page
+
+    page = out / "06_synthesis.html"
+    if not page.is_file():
+        return
+    try:
+        screenshot_page(page, out / "synthesis_screenshot.png")
+    except BrowserUnavailableError as exc:
+        log(f"No screenshot of the synthesis page: {exc}")
+
+
 def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list[Path]:
     """Execute every notebook with ``config`` and render the report folder.
 
@@ -199,6 +212,7 @@ def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list
         log(f"[{i}/{len(books)}] {book.name} done in {time.perf_counter() - started:.0f} s", flush=True)
     existing = sorted(out.glob("[0-9][0-9]_*.html"))
     index = render_index(out, existing)
+    _screenshot_synthesis(out, log)
     log(f"Report: {index.relative_to(PROJECT_ROOT) if index.is_relative_to(PROJECT_ROOT) else index}")
     return pages
 
