@@ -6,7 +6,8 @@ Command (reproduces ``analysis/resources/sentiment/`` from the shared data, fixe
 
 Stages: (1) VADER and a logistic-regression head on frozen MiniLM embeddings of the
 target-marked sentence, as baselines; (2) LoRA adapters on every attention and
-feed-forward linear of MiniLM plus a linear head, fine-tuned on ``train.jsonl``; the
+feed-forward linear of the top 3 of MiniLM's 6 layers (``DEFAULT_CONFIG``; the bottom 3
+stay frozen and are computed once) plus a linear head, fine-tuned on ``train.jsonl``; the
 epoch with the best mean macro-F1 over ``dev_rw`` and ``dev_mt`` is kept; ``test_mt``
 is reported for the kept epoch only.
 """
@@ -32,7 +33,7 @@ __all__ = ["POLARITY_LABELS", "PUBLISHED_NEWSSENTIMENT", "load_newsmtsc", "score
 POLARITY_LABELS = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 EVAL_SPLITS = ("dev_rw", "dev_mt", "test_mt")
 DEFAULT_CONFIG = {
-    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 2, "dropout": 0.1, "max_length": 128,
+    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 3, "dropout": 0.1, "max_length": 128,
     "lora_targets": ["attention.self.query", "attention.self.key", "attention.self.value",
                      "attention.output.dense", "intermediate.dense", "output.dense"],
 }
