@@ -282,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--out", type=Path, default=sm.SENTIMENT_DIR)
     tr.add_argument("--limit", type=int, default=None, help="smoke test: first N rows of each split only")
     tr.add_argument("--log", type=Path, default=None, help="also write progress to this file")
+    tr.add_argument("--trainable-layers", type=int, default=DEFAULT_CONFIG["trainable_layers"],
+                    help="top encoder layers that get LoRA adapters (the rest stay frozen)")
     args = parser.parse_args(argv)
     import torch
 
@@ -308,5 +310,5 @@ def main(argv: list[str] | None = None) -> int:
         log.info("saved %s; metrics:\n%s", args.out, metrics.to_string())
 
     train_target_model(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                       limit=args.limit, on_best=write)
+                       limit=args.limit, on_best=write, config={"trainable_layers": args.trainable_layers})
     return 0
