@@ -32,6 +32,7 @@ import pandas as pd
 
 from .embeddings import embed_texts
 from .paths import RESOURCES_DIR
+from .segmentation import split_sentences as segment_sentences
 
 __all__ = [
     "CodebookError", "FRAMES_DIR", "GENERIC_FRAMES", "load_codebook", "validate_codebook", "split_sentences",
@@ -47,40 +48,26 @@ ZERO_SHOT_OFFSET, ZERO_SHOT_SPAN = -0.05, 0.4
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ["id", "family", "label", "definition", "include", "exclude", "cues", "exemplars"]
 
-_ABBREV = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Sen.", "Rep.", "Gov.", "Gen.", "St.", "Jr.", "Sr.", "Inc.",
-           "Corp.", "Co.", "Ltd.", "vs.", "etc.", "U.S.", "U.K.", "U.N.", "E.U.", "a.m.", "p.m.",
-           "e.g.", "i.e.", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
-_BOUNDARY = re.compile(r"(?<=[.!?])([\"'\u201d\u2019)\]]*)\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
-
-
 class CodebookError(ValueError):
     """A frame codebook is malformed (the message names the file and the frame)."""
 
 
 # ---------------------------------------------------------------- sentences
 def split_sentences(text: str) -> list[str]:
-    """Split ``text`` into sentences with a conservative rule (never loses characters except whitespace).
+    """Split ``text`` into sentences: every line, then :func:`analysis.segmentation.split_sentences`.
 
-    A boundary is end punctuation (plus closing quotes) followed by space and an
-    upper-case letter or digit, unless the word before it is a known abbreviation
-    such as ``U.S.`` or ``Mr.`` (so a sentence ending in
-    "the U.S." is joined to the next one: rare, and harmless for framing).
-    Newlines that separate paragraphs also split.
+    The same rules as the corpus pipeline (abbreviations that never or may end a
+    sentence, sentence starters), so a passage is cut the same way everywhere;
+    line breaks always end a sentence (headlines, list items). Only whitespace is lost.
 
     Example:
         >>> split_sentences("Mr. Lee said U.S. firms lead. China follows.")
         ['Mr. Lee said U.S. firms lead.', 'China follows.']
     """
     out: list[str] = []
-    for block in re.split(r"\n\s*\n|\n", text):
-        start = 0
-        for m in _BOUNDARY.finditer(block):
-            if block[start:m.start()].endswith(_ABBREV):
-                continue
-            out.append(block[start:m.end(1)].strip())
-            start = m.end()
-        out.append(block[start:].strip())
-    return [s for s in out if s]
+    for line in text.splitlines():
+        out += [line[a:b] for a, b in segment_sentences(line)]
+    return out
 
 
 def _embed(texts: list[str], *, model, cache_dir) -> np.ndarray:

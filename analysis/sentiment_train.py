@@ -33,7 +33,7 @@ __all__ = ["POLARITY_LABELS", "PUBLISHED_NEWSSENTIMENT", "load_newsmtsc", "score
 POLARITY_LABELS = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 EVAL_SPLITS = ("dev_rw", "dev_mt", "test_mt")
 DEFAULT_CONFIG = {
-    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 3, "dropout": 0.1, "max_length": 128,
+    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 3, "local_window": 0, "dropout": 0.1, "max_length": 128,
     "lora_targets": ["attention.self.query", "attention.self.key", "attention.self.value",
                      "attention.output.dense", "intermediate.dense", "output.dense"],
 }
@@ -132,7 +132,7 @@ def _precompute(model, tokenizer, df: pd.DataFrame, config: dict, batch_size: in
     """
     import torch
 
-    states, tmasks, pooled = [None] * len(df), [None] * len(df), np.zeros((len(df), 768), dtype=np.float32)
+    states, tmasks, pooled = [None] * len(df), [None] * len(df), None
     order = np.argsort(df.sentence.str.len().to_numpy(), kind="stable")
     model.eval()
     with torch.inference_mode():
@@ -141,7 +141,10 @@ def _precompute(model, tokenizer, df: pd.DataFrame, config: dict, batch_size: in
             batch = sm.encode_batch(tokenizer, list(df.sentence.iloc[idx]),
                                     list(zip(df.start.iloc[idx], df.end.iloc[idx])), max_length=config["max_length"])
             h = model.forward_bottom(batch["input_ids"], batch["attention_mask"])
-            pooled[idx] = model.pool_top(h, batch["attention_mask"], batch["target_mask"]).numpy()
+            feats = model.pool_top(h, batch["attention_mask"], batch["target_mask"]).numpy()
+            if pooled is None:
+                pooled = np.zeros((len(df), feats.shape[1]), dtype=np.float32)
+            pooled[idx] = feats
             for row, j in enumerate(idx):
                 n = int(batch["attention_mask"][row].sum())
                 states[j] = h[row, :n].to(torch.float16).clone()
@@ -284,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--log", type=Path, default=None, help="also write progress to this file")
     tr.add_argument("--trainable-layers", type=int, default=DEFAULT_CONFIG["trainable_layers"],
                     help="top encoder layers that get LoRA adapters (the rest stay frozen)")
+    tr.add_argument("--local-window", type=int, default=DEFAULT_CONFIG["local_window"],
+                    help="also pool the tokens within this many positions of the target (0: off)")
     args = parser.parse_args(argv)
     import torch
 
@@ -310,5 +315,6 @@ def main(argv: list[str] | None = None) -> int:
         log.info("saved %s; metrics:\n%s", args.out, metrics.to_string())
 
     train_target_model(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                       limit=args.limit, on_best=write, config={"trainable_layers": args.trainable_layers})
+                       limit=args.limit, on_best=write, config={"trainable_layers": args.trainable_layers,
+                                                       "local_window": args.local_window})
     return 0

@@ -82,7 +82,7 @@ def test_cue_matching_respects_word_boundaries_and_wildcards(cue, text, hit):
 # ---------------------------------------------------------------- sentences
 @pytest.mark.parametrize("text, expected", [
     ("Mr. Lee said U.S. firms lead. China follows.", ["Mr. Lee said U.S. firms lead.", "China follows."]),
-    ('He said "No." Then 5 people left!', ['He said "No."', "Then 5 people left!"]),
+    ('He said "Yes." Then 5 people left!', ['He said "Yes."', "Then 5 people left!"]),
     ("First para.\n\nSecond para", ["First para.", "Second para"]),
     ("Prices rose 3.5 per cent. Shares fell.", ["Prices rose 3.5 per cent.", "Shares fell."]),
     ("no capital after. the stop", ["no capital after. the stop"]),

@@ -157,15 +157,39 @@ def test_target_scorer_batching_and_order_invariant():
     assert one["label"].tolist() == [c[2] for c in TARGET_CASES][::-1]
 
 
-def test_quantized_target_scorer_agrees_on_clear_examples(target_predictions):
+@pytest.mark.parametrize("precision, tolerance", [("int8", 0.3), ("bf16", 0.05)])
+def test_fast_precisions_agree_on_clear_examples(target_predictions, precision, tolerance):
     sentences = [c[0] for c in TARGET_CASES]
     spans = [span_of(s, t) for s, t, _ in TARGET_CASES]
-    fast = sm.predict_target_sentiment(sentences, spans, quantize=True)
+    fast = sm.predict_target_sentiment(sentences, spans, precision=precision)
     assert fast["label"].tolist() == target_predictions["label"].tolist()
     # Labels must agree; scores may drift (int8 moved the contrast-sentence China score from 0.38 to 0.12
     # with the top-3-layer adapters; NewsMTSC-level cost in MODEL_CARD.md), but not flip sign.
-    np.testing.assert_allclose(fast["score"], target_predictions["score"], atol=0.3)
+    np.testing.assert_allclose(fast["score"], target_predictions["score"], atol=tolerance)
     assert (np.sign(fast["score"]) == np.sign(target_predictions["score"])).all()
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="precision"):
+        sm.predict_target_sentiment(["China grew."], [(0, 5)], precision="fp16")
+
+
+def test_merged_adapters_compute_the_trained_function():
+    """Inference folds LoRA into the encoder; it must equal the unmerged model used in training."""
+    import torch
+    from safetensors.torch import load_file
+
+    config = json.loads((sm.SENTIMENT_DIR / sm.CONFIG_FILE).read_text())
+    unmerged, tokenizer = sm.build_classifier(config)
+    unmerged.load_state_dict(load_file(str(sm.SENTIMENT_DIR / sm.WEIGHTS_FILE)), strict=False)
+    unmerged.eval()
+    merged, _, _ = sm.load_target_model()
+    assert not any("lora" in name for name, _ in merged.named_parameters())
+    sentences = [c[0] for c in TARGET_CASES]
+    batch = sm.encode_batch(tokenizer, sentences, [span_of(s, t) for s, t, _ in TARGET_CASES],
+                            max_length=config["max_length"])
+    with torch.inference_mode():
+        np.testing.assert_allclose(merged(**batch).numpy(), unmerged(**batch).numpy(), atol=1e-4)
 
 
 def test_target_scorer_handles_very_long_sentence():
@@ -251,3 +275,24 @@ def test_validation_table_includes_published_reference():
     published = table[table["scorer"].str.contains("NewsSentiment")]
     assert published["macro_f1"].tolist() == [0.831]
     assert isinstance(table, pd.DataFrame) and table["macro_f1"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("window", [0, 2])
+def test_local_window_pools_only_tokens_near_the_target(window):
+    """The optional local-context pool averages exactly the tokens within `window` of the target."""
+    import torch
+
+    from analysis.sentiment_train import DEFAULT_CONFIG
+
+    model, tokenizer = sm.build_classifier({**DEFAULT_CONFIG, "local_window": window})
+    assert model.head.in_features == (3 if window else 2) * 384
+    sentence = "Yesterday in Geneva officials from China met many other delegates."
+    batch = sm.encode_batch(tokenizer, [sentence], [span_of(sentence, "China")], max_length=64)
+    h = torch.randn(1, batch["input_ids"].shape[1], 384)
+    model.split_layer = len(model.encoder.encoder.layer)  # no layers on top: pool the given states directly
+    pooled = model.pool_top(h, batch["attention_mask"], batch["target_mask"])
+    assert pooled.shape == (1, (3 if window else 2) * 384)
+    if window:
+        where = torch.nonzero(batch["target_mask"][0]).flatten()
+        lo, hi = int(where.min()) - window, int(where.max()) + window
+        np.testing.assert_allclose(pooled[0, 768:].numpy(), h[0, lo:hi + 1].mean(0).numpy(), atol=1e-5)
