@@ -23,7 +23,7 @@ from .topics import TOKEN_PATTERN, TopicModel, load_topic_stopwords
 
 __all__ = [
     "TopicFit", "npmi_coherence", "topic_npmi", "topic_diversity", "match_topics", "fit_baseline_topics",
-    "fit_bertopic_topics", "topic_stability", "compare_topic_models",
+    "fit_bertopic_topics", "topic_stability", "subsample_stability", "compare_topic_models",
 ]
 
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -199,6 +199,59 @@ def topic_stability(fits: Sequence[TopicFit], *, top_n: int = 10) -> pd.DataFram
              "matched_share": match_topics(a.topic_words, b.topic_words, top_n=top_n)}
             for a, b in itertools.combinations(fits, 2)]
     return pd.DataFrame(rows, columns=["seed_a", "seed_b", "ari", "matched_share"])
+
+
+def subsample_stability(fit: Callable, documents: Sequence[str], *, embeddings: np.ndarray | None = None,
+                        fraction: float = 0.8, repeats: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Stability under data perturbation: fit two random subsamples, compare on the documents they share.
+
+    Seed stability says nothing about a method without randomness; this asks whether
+    the same documents are grouped together when a fifth of the corpus is different
+    (the subsampling scheme of Lange et al. 2004 and Greene et al. 2014 for topic models).
+    Both fits of a pair use the same model seed, so only the data changes.
+
+    Args:
+        fit: ``fit(documents, embeddings=..., seed=...) -> TopicFit`` (e.g. a partial of
+            :func:`fit_bertopic_topics` or :func:`fit_baseline_topics`; ``embeddings`` is
+            ``None`` when none were given).
+        documents: The corpus.
+        embeddings: Optional vectors, one row per document (subsampled alongside).
+        fraction: Share of documents in each subsample (0 < fraction <= 1).
+        repeats: Pairs of subsamples.
+        seed: Seed of the subsampling (pair ``r`` uses ``seed + r``) and of the fits.
+
+    Returns:
+        DataFrame ``pair``, ``n_shared``, ``ari`` (adjusted Rand index of the two fits'
+        assignments on the shared documents), one row per pair.
+
+    Raises:
+        ValueError: ``fraction`` outside (0, 1], fewer than 4 documents, or embeddings
+            whose row count differs from the documents.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    documents = list(documents)
+    n = len(documents)
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
+    if n < 4:
+        raise ValueError(f"subsample_stability needs at least 4 documents, got {n}.")
+    if embeddings is not None and len(embeddings) != n:
+        raise ValueError(f"embeddings has {len(embeddings)} rows for {n} documents.")
+    size = max(2, int(round(fraction * n)))
+    rows = []
+    for r in range(repeats):
+        rng = np.random.default_rng(seed + r)
+        picks = [np.sort(rng.choice(n, size=size, replace=False)) for _ in range(2)]
+        labels = []
+        for idx in picks:
+            emb = None if embeddings is None else np.asarray(embeddings)[idx]
+            result = fit([documents[i] for i in idx], embeddings=emb, seed=seed)
+            labels.append(pd.Series(np.asarray(result.assignments), index=idx))
+        shared = np.intersect1d(picks[0], picks[1])
+        rows.append({"pair": r, "n_shared": len(shared),
+                     "ari": float(adjusted_rand_score(labels[0][shared], labels[1][shared]))})
+    return pd.DataFrame(rows, columns=["pair", "n_shared", "ari"])
 
 
 def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | None = None,

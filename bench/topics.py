@@ -4,10 +4,15 @@ Protocol (Grootendorst 2022, as far as it applies here): NPMI over each topic's
 top 10 words with document co-occurrence on the same documents, and topic
 diversity over the same top 10 words, averaged over models of 10, 20, 30, 40
 and 50 topics and 3 seeds. Stability: 5 seeds at 30 topics (ARI of document
-assignments and share of topics matched by top words, mean over seed pairs).
-BERTopic is our pipeline (analysis.topics.TopicModel: UMAP + HDBSCAN reduced to
-k topics, KeyBERTInspired + MMR words) on cached MiniLM embeddings; LDA and NMF
-are scikit-learn on the same documents and stop words.
+assignments and share of topics matched by top words, mean over seed pairs), and
+under data perturbation (``subsample_ari``: two random 80% subsamples fitted with
+the same seed, ARI on the documents they share, mean over 3 pairs).
+``bertopic`` is BERTopic's usual pipeline as the paper ran it (analysis.topics.TopicModel
+with clustering="hdbscan": UMAP + HDBSCAN reduced to k topics, KeyBERTInspired + MMR
+words); ``bertopic-spectral`` is our default (spectral clustering of the cosine k-NN
+graph into k topics, same words); ``bertopic-kmeans`` is k-means on the UMAP vectors;
+all on cached MiniLM embeddings. LDA and NMF are scikit-learn on the same documents
+and stop words.
 
 Prints one JSON line per dataset and model (keys dataset, model, npmi,
 diversity, stability_ari, seconds, peak_mb, plus details and the paper's
@@ -41,7 +46,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from analysis.embeddings import embed_texts  # noqa: E402
 from analysis.paths import DatasetMissingError, dataset_path  # noqa: E402
 from analysis.topic_quality import (  # noqa: E402
-    fit_baseline_topics, fit_bertopic_topics, npmi_coherence, topic_diversity, topic_stability,
+    fit_baseline_topics, fit_bertopic_topics, npmi_coherence, subsample_stability, topic_diversity, topic_stability,
 )
 
 PAPER = {  # Grootendorst (2022), Table 1, as quoted in issue 4
@@ -84,6 +89,8 @@ def fit_one(model, docs, emb, k, seed):
                                    reduce_outliers=False)
     if model == "bertopic-kmeans":  # same pipeline with k-means (k clusters) on the UMAP vectors
         return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=k, clustering="kmeans")
+    if model == "bertopic-spectral":  # our default: spectral clustering of the k-NN graph, no UMAP
+        return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=k, clustering="spectral")
     return fit_baseline_topics(docs, method=model, n_topics=k, seed=seed)
 
 
@@ -111,16 +118,22 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def bench_model(dataset, model, docs, emb, ks, seeds, stab_seeds, stab_k, note):
+def bench_model(dataset, model, docs, emb, ks, seeds, stab_seeds, stab_k, note, subsample_pairs=0):
     with PeakRss() as mem:
         fits, cold, t_all = _fit_all(model, docs, emb, ks, seeds, stab_seeds, stab_k)
     scored = [fits[(k, s)] for k in ks for s in seeds]
     stab = topic_stability([fits[(stab_k, s)] for s in stab_seeds])
+    sub = None
+    if subsample_pairs:
+        sub = subsample_stability(lambda d, embeddings=None, seed=0: fit_one(model, d, embeddings, stab_k, seed),
+                                  docs, embeddings=emb, fraction=0.8, repeats=subsample_pairs, seed=0)
     paper = PAPER.get((dataset, model.split("-")[0]), (None, None))
     return {"dataset": dataset, "model": model,
             "npmi": round(float(np.mean([npmi_coherence(f.topic_words, docs) for f in scored])), 4),
             "diversity": round(float(np.mean([topic_diversity(f.topic_words) for f in scored])), 4),
-            "stability_ari": round(float(stab["ari"].mean()), 4), "seconds": round(float(np.median(cold)), 2),
+            "stability_ari": round(float(stab["ari"].mean()), 4),
+            "subsample_ari": None if sub is None else round(float(sub["ari"].mean()), 4),
+            "seconds": round(float(np.median(cold)), 2),
             "peak_mb": round(mem.peak, 1), "matched_share": round(float(stab["matched_share"].mean()), 4),
             "n_topics_found": [len(fits[(k, seeds[0])].topic_words) for k in ks],
             "total_seconds": round(time.perf_counter() - t_all, 1), "n_fits": len(fits),
@@ -145,14 +158,16 @@ def _fit_all(model, docs, emb, ks, seeds, stab_seeds, stab_k):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["bbc_news", "20newsgroups"])
-    ap.add_argument("--models", nargs="+", default=["nmf", "bertopic", "lda"],
-                    help="any of nmf, bertopic, bertopic-kmeans, lda")
+    ap.add_argument("--models", nargs="+", default=["bertopic-spectral", "bertopic", "nmf", "lda"],
+                    help="any of nmf, bertopic, bertopic-kmeans, bertopic-spectral, lda")
     ap.add_argument("--limit", type=int, default=2000, help="20 Newsgroups subsample size (BBC always full)")
     ap.add_argument("--bbc-limit", type=int, default=None)
     ap.add_argument("--ks", nargs="+", type=int, default=[10, 20, 30, 40, 50])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--stability-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--stability-k", type=int, default=30)
+    ap.add_argument("--subsample-pairs", type=int, default=3,
+                    help="pairs of 80%% subsamples for data-perturbation stability at --stability-k (0: skip)")
     ap.add_argument("--embed-only", action="store_true")
     args = ap.parse_args(argv)
     loaders = {"bbc_news": (load_bbc, args.bbc_limit), "20newsgroups": (load_20ng, args.limit)}
@@ -171,7 +186,7 @@ def main(argv=None) -> int:
             continue
         for model in args.models:
             print(json.dumps(bench_model(dataset, model, docs, emb, args.ks, args.seeds, args.stability_seeds,
-                                         args.stability_k, note)), flush=True)
+                                         args.stability_k, note, args.subsample_pairs)), flush=True)
     return 0
 
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.topic_quality import (
-    TopicFit, compare_topic_models, fit_baseline_topics, match_topics, npmi_coherence, topic_diversity,
-    topic_npmi, topic_stability,
+    TopicFit, compare_topic_models, fit_baseline_topics, match_topics, npmi_coherence, subsample_stability,
+    topic_diversity, topic_npmi, topic_stability,
 )
 
 # Four documents. P(apple)=3/4, P(banana)=2/4, P(cherry)=2/4, P(durian)=1/4;
@@ -156,3 +156,51 @@ def test_compare_topic_models_table_with_injected_fitter():
     assert row.stability_ari == 1.0 and row.matched_share == 1.0 and row.diversity == 1.0
     assert table.set_index("model").loc["lda", "n_topics"] == 3        # baselines get BERTopic's k
     assert (table.n_seeds == 3).all()
+
+
+# ------------------------------------------------------------------ subsample stability
+def _keyword_fit(documents, embeddings=None, seed=0):
+    """Labels from the text alone: perfectly stable under subsampling; checks embeddings travel with docs."""
+    if embeddings is not None:
+        assert [int(e[0]) for e in embeddings] == [len(d) for d in documents]
+    labels = np.array([0 if "apple" in d else 1 if "river" in d else 2 for d in documents])
+    return TopicFit("keywords", seed, labels, {0: ["apple"], 1: ["river"], 2: ["other"]})
+
+
+def _random_fit(documents, embeddings=None, seed=0):
+    labels = np.random.default_rng(sum(len(d) for d in documents)).integers(0, 3, len(documents))
+    return TopicFit("random", seed, labels, {0: ["a"], 1: ["b"], 2: ["c"]})
+
+
+SUB_DOCS = [f"{w} text number {i}" for i in range(60) for w in ("apple", "river", "stone")][:120]
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.8, 1.0])
+def test_subsample_stability_of_a_data_determined_partition_is_one(fraction):
+    emb = np.array([[len(d), 0.0] for d in SUB_DOCS])
+    out = subsample_stability(_keyword_fit, SUB_DOCS, embeddings=emb, fraction=fraction, repeats=3)
+    assert list(out.columns) == ["pair", "n_shared", "ari"] and len(out) == 3
+    assert (out["ari"] == 1.0).all()
+    if fraction == 1.0:
+        assert (out["n_shared"] == len(SUB_DOCS)).all()
+    else:
+        assert (out["n_shared"] < round(fraction * len(SUB_DOCS))).all()
+
+
+def test_subsample_stability_of_random_labels_is_near_zero():
+    out = subsample_stability(_random_fit, SUB_DOCS, repeats=4)
+    assert out["ari"].abs().max() < 0.15
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"fraction": 0.0}, "fraction"), ({"fraction": 1.5}, "fraction"),
+    ({"embeddings": np.zeros((3, 2))}, "rows for"),
+])
+def test_subsample_stability_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        subsample_stability(_keyword_fit, SUB_DOCS, **kwargs)
+
+
+def test_subsample_stability_needs_four_documents():
+    with pytest.raises(ValueError, match="at least 4"):
+        subsample_stability(_keyword_fit, SUB_DOCS[:3])

@@ -8,6 +8,7 @@ is the real one.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import adjusted_rand_score
 import pandas as pd
 import pytest
 
@@ -93,14 +94,15 @@ def test_params_stored_unchanged_and_fit_returns_self(embedder, corpus):
 @pytest.mark.parametrize("n_per", [1, 3, 6])
 def test_tiny_corpus_falls_back_to_kmeans_without_umap(n_per, embedder):
     docs = _corpus(n_per)
-    model = fit_topic_model(docs, seed=1, embedding_model=embedder, cache_dir=None)
+    model = fit_topic_model(docs, seed=1, embedding_model=embedder, cache_dir=None, clustering="auto")
     assert model.used_umap_ is False and model.clustering_ == "kmeans"
     assert any("UMAP skipped" in note for note in model.notes_)
     assert len(model.document_topics_) == len(docs) and (model.document_topics_.topic >= 0).all()
 
 
 def test_hdbscan_without_structure_falls_back_to_kmeans(corpus, embedder):
-    model = fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None, min_cluster_size=70)
+    model = fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None, min_cluster_size=70,
+                            clustering="auto")
     assert model.clustering_ == "kmeans"
     assert any("fell back to k-means" in note for note in model.notes_)
 
@@ -114,6 +116,31 @@ def test_forced_hdbscan_keeps_or_reassigns_outliers(corpus, embedder):
     assert (moved.document_topics_.topic != -1).all()
     n_out = int((kept.document_topics_.topic == -1).sum())
     assert (n_out == 0) == (not any("outlier documents reassigned" in n for n in moved.notes_))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 123])
+def test_default_spectral_topics_do_not_depend_on_the_seed(corpus, embedder, fitted, seed):
+    assert fitted.clustering_ == "spectral" and fitted.used_umap_ is False
+    other = fit_topic_model(corpus, seed=seed, embedding_model=embedder, cache_dir=None)
+    assert other.clustering_ == "spectral"
+    assert adjusted_rand_score(other.document_topics_.topic, fitted.document_topics_.topic) == 1.0
+    assert sorted(other.topic_words_.values()) == sorted(fitted.topic_words_.values())
+
+
+@pytest.mark.parametrize("n_topics", [2, 4])
+def test_spectral_honours_n_topics_and_notes_it(corpus, embedder, n_topics):
+    model = fit_topic_model(corpus, seed=1, n_topics=n_topics, embedding_model=embedder, cache_dir=None)
+    assert model.document_topics_.topic.nunique() == n_topics
+    assert (model.document_topics_.topic >= 0).all()
+    assert any(f"k={n_topics}" in note and "Spectral" in note for note in model.notes_)
+
+
+@pytest.mark.parametrize("n_per", [1, 2])
+def test_spectral_on_a_handful_of_documents_does_not_crash(n_per, embedder):
+    docs = _corpus(n_per)
+    model = fit_topic_model(docs, seed=1, embedding_model=embedder, cache_dir=None)
+    assert len(model.document_topics_) == len(docs) and (model.document_topics_.topic >= 0).all()
+    assert model.notes_
 
 
 @pytest.mark.parametrize("docs, match", [
