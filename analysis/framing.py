@@ -8,7 +8,12 @@ geopolitics. Every scorer returns one column per frame id with scores in
 * ``"dictionary"``: share-of-cues score, transparent and rule-based;
 * ``"zero_shot"``: cosine similarity of the text to each frame's definition and
   exemplar sentences (no labelled data needed);
-* ``"combined"`` (the default): the mean of the two above;
+* ``"seeded"``: a dictionary-seeded classifier, fitted afresh on the texts being
+  scored: for each frame, a logistic regression on sentence embeddings learns to
+  separate the sentences with a cue word from those without, and scores every
+  sentence, so sentences that carry the frame in other words are found too
+  (weak supervision from the codebook; no human labels);
+* ``"combined"`` (the default): the mean of ``"seeded"`` and ``"zero_shot"``;
 * ``"supervised"``: a :class:`FrameClassifier` (one logistic regression per frame
   on sentence embeddings), either fitted by the user on a coded sample or the
   head shipped in ``resources/frames/`` that was trained on public data for the
@@ -16,8 +21,10 @@ geopolitics. Every scorer returns one column per frame id with scores in
 
 Long texts are never truncated: they are split into sentences, each sentence is
 scored and the scores are pooled (mean of the ``top_k`` best sentences, by
-default the best one, for the dictionary and zero-shot scorers; mean of sentence
-embeddings for the supervised one).
+default the best one, for the dictionary, zero-shot and seeded scorers; mean of
+sentence embeddings for the supervised one). The seeded (and so the default)
+scores depend on the whole set of texts scored together, as a topic model's do:
+score the corpus in one call.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ __all__ = [
 FRAMES_DIR = RESOURCES_DIR / "frames"
 GENERIC_FRAMES = ["conflict", "human_interest", "economic", "morality", "responsibility"]
 ZERO_SHOT_OFFSET, ZERO_SHOT_SPAN = -0.05, 0.4
+#: The seeded scorer fits a frame only with at least this many cue and no-cue sentences.
+SEED_MIN_SENTENCES = 5
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ["id", "family", "label", "definition", "include", "exclude", "cues", "exemplars"]
 
@@ -273,6 +282,25 @@ def _zero_shot_sentence_scores(sentences, book, *, model, cache_dir) -> np.ndarr
     return np.clip((sims - centre - ZERO_SHOT_OFFSET) / ZERO_SHOT_SPAN, 0.0, 1.0)
 
 
+def _seeded_sentence_scores(sentences, book, *, model, cache_dir, min_sentences: int = SEED_MIN_SENTENCES):
+    """Dictionary-seeded scores and the frame ids that fell back to the dictionary (too few seeds)."""
+    from sklearn.linear_model import LogisticRegression
+
+    dictionary = _dictionary_sentence_scores(sentences, book)
+    if not len(sentences):
+        return dictionary, list(book["id"])
+    vecs = _embed(sentences, model=model, cache_dir=cache_dir)
+    scores, fallback = dictionary.copy(), []
+    for j, frame in enumerate(book["id"]):
+        seeds = dictionary[:, j] >= 0.5  # at least one cue word
+        if min(int(seeds.sum()), int((~seeds).sum())) < min_sentences:
+            fallback.append(frame)
+            continue
+        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0).fit(vecs, seeds)
+        scores[:, j] = clf.predict_proba(vecs)[:, 1]
+    return scores, fallback
+
+
 # ---------------------------------------------------------------- supervised
 class FrameClassifier:
     """One logistic regression per frame on text embeddings (multi-label), scikit-learn style.
@@ -415,7 +443,7 @@ def cross_validate_frames(
 
 
 # ---------------------------------------------------------------- interface
-SCORERS = ("default", "combined", "dictionary", "zero_shot", "supervised", "pretrained")
+SCORERS = ("default", "combined", "seeded", "dictionary", "zero_shot", "supervised", "pretrained")
 
 
 def score_frames(
@@ -427,20 +455,26 @@ def score_frames(
     Args:
         texts: Sentences, paragraphs or whole articles (any mix). Long texts are
             split into sentences; each sentence is scored and a text's score is
-            the mean of its ``top_k`` best sentences (dictionary, zero-shot;
-            the default 1 = the best sentence, as a human coder marks a frame
-            present when any part of the story carries it), or
+            the mean of its ``top_k`` best sentences (dictionary, zero-shot,
+            seeded; the default 1 = the best sentence, as a human coder marks a
+            frame present when any part of the story carries it), or
             the classifier applied to the mean sentence embedding (supervised).
+            Score a corpus in one call: the seeded scorer (and so the default)
+            learns from all the sentences it is given.
         scorer: ``"dictionary"`` (cue words), ``"zero_shot"`` (similarity to
             definitions and exemplars, relative to the average frame of the same
             family in the codebook, so scores depend on which frames it holds),
-            ``"combined"`` (the mean of those two), ``"supervised"`` (your fitted
-            ``classifier``), ``"pretrained"`` (the shipped head for the five
-            generic frames, trained on climate articles), or ``"default"`` =
-            ``"combined"``: the best-validated choice that needs no labelled
-            data (highest mean macro-F1 over the four benchmarks of
-            ``bench/framing.py``; the pretrained head was best on articles but
-            worst on sentences, the unit this study scores).
+            ``"seeded"`` (per frame, a logistic regression on the embeddings of
+            the given sentences, trained to separate those with a cue word from
+            those without; a frame with fewer than ``SEED_MIN_SENTENCES`` cue or
+            no-cue sentences keeps its dictionary score and is listed in
+            ``result.attrs["dictionary_fallback"]``), ``"combined"`` (the mean of
+            seeded and zero-shot), ``"supervised"`` (your fitted ``classifier``),
+            ``"pretrained"`` (the shipped head for the five generic frames,
+            trained on climate articles), or ``"default"`` = ``"combined"``: the
+            best-validated choice that needs no labelled data (above the
+            dictionary on all three public benchmarks of ``bench/framing.py``,
+            where zero-shot alone is not).
         codebook: Codebook path, table or records; ``None`` = the study codebook.
         classifier: Fitted :class:`FrameClassifier` for ``scorer="supervised"``.
         top_k: Sentences pooled per text.
@@ -469,16 +503,24 @@ def score_frames(
     book = _resolve_codebook(codebook)
     if scorer in ("default", "combined"):
         parts = [score_frames(texts, scorer=name, codebook=book, top_k=top_k, model=model,
-                              cache_dir=cache_dir) for name in ("dictionary", "zero_shot")]
-        return (parts[0] + parts[1]) / 2.0
+                              cache_dir=cache_dir) for name in ("seeded", "zero_shot")]
+        out = (parts[0] + parts[1]) / 2.0
+        out.attrs["dictionary_fallback"] = parts[0].attrs["dictionary_fallback"]
+        return out
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
+    fallback = []
     if scorer == "dictionary":
         sent = _dictionary_sentence_scores(flat, book)
+    elif scorer == "seeded":
+        sent, fallback = _seeded_sentence_scores(flat, book, model=model, cache_dir=cache_dir)
     else:
         sent = _zero_shot_sentence_scores(flat, book, model=model, cache_dir=cache_dir) if flat else \
             np.zeros((0, len(book)))
-    return pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k), columns=list(book["id"]))
+    out = pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k), columns=list(book["id"]))
+    if scorer == "seeded":
+        out.attrs["dictionary_fallback"] = fallback
+    return out
 
 
 def predict_frames(texts, *, scorer: str = "default", threshold: float | dict = 0.5,

@@ -257,35 +257,47 @@ def subsample_stability(fit: Callable, documents: Sequence[str], *, embeddings: 
 def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | None = None,
                          seeds: Sequence[int] = (0, 1, 2, 3, 4), n_topics: int | None = None,
                          models: Sequence[str] = ("bertopic", "lda", "nmf"), top_n: int = 10,
-                         fitters: Mapping[str, Callable] | None = None) -> pd.DataFrame:
-    """Quality and seed stability of BERTopic and the LDA/NMF baselines on the same documents.
+                         fitters: Mapping[str, Callable] | None = None, subsample_pairs: int = 0,
+                         subsample_fraction: float = 0.8) -> pd.DataFrame:
+    """Quality and stability of BERTopic and the LDA/NMF baselines on the same documents.
 
     LDA and NMF get as many topics as the first BERTopic fit found (or ``n_topics``).
+    ``subsample_pairs > 0`` adds stability under data perturbation
+    (:func:`subsample_stability`, first seed, same number of topics).
 
     Returns:
         DataFrame ``model``, ``n_topics`` (mean over seeds), ``npmi``, ``diversity``
         (means over seeds), ``stability_ari``, ``matched_share`` (means over seed
-        pairs), ``n_seeds``.
+        pairs), ``subsample_ari`` (mean over subsample pairs; NaN when not asked), ``n_seeds``.
     """
     documents = list(documents)
     rows, k = [], n_topics
+
+    def fit_one(name, docs, emb, seed):
+        if fitters and name in fitters:
+            return fitters[name](docs, seed=seed)
+        if name == "bertopic":
+            return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=n_topics)
+        return fit_baseline_topics(docs, method=name, seed=seed, top_n=top_n, n_topics=k or 10)
+
     for name in models:
         fits = []
         for seed in seeds:
-            if fitters and name in fitters:
-                fits.append(fitters[name](documents, seed=seed))
-            elif name == "bertopic":
-                fits.append(fit_bertopic_topics(documents, embeddings=embeddings, seed=seed, n_topics=n_topics))
-            else:
-                fits.append(fit_baseline_topics(documents, method=name, seed=seed, top_n=top_n, n_topics=k or 10))
+            fits.append(fit_one(name, documents, embeddings, seed))
             if k is None and name == "bertopic":
                 k = max(2, len(fits[0].topic_words))
         stab = topic_stability(fits, top_n=top_n) if len(fits) > 1 else pd.DataFrame({"ari": [np.nan],
                                                                                         "matched_share": [np.nan]})
+        sub = np.nan
+        if subsample_pairs > 0:
+            sub = float(subsample_stability(
+                lambda d, embeddings=None, seed=0, _name=name: fit_one(_name, d, embeddings, seed), documents,
+                embeddings=embeddings, fraction=subsample_fraction, repeats=subsample_pairs,
+                seed=seeds[0])["ari"].mean())
         rows.append({"model": name, "n_topics": float(np.mean([len(f.topic_words) for f in fits])),
                      "npmi": float(np.mean([npmi_coherence(f.topic_words, documents, top_n=top_n) for f in fits])),
                      "diversity": float(np.mean([topic_diversity(f.topic_words, top_n=top_n) for f in fits])),
                      "stability_ari": float(stab["ari"].mean()), "matched_share": float(stab["matched_share"].mean()),
-                     "n_seeds": len(fits)})
+                     "subsample_ari": sub, "n_seeds": len(fits)})
     return pd.DataFrame(rows, columns=["model", "n_topics", "npmi", "diversity", "stability_ari",
-                                       "matched_share", "n_seeds"])
+                                       "matched_share", "subsample_ari", "n_seeds"])

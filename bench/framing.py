@@ -93,7 +93,7 @@ def bench_narrative_frames(out, per_frame, train_head: bool) -> None:
     gold = pd.DataFrame({NF_MAP[k]: [bool(r["labels"][k]) for r in rows] for k in NF_MAP})[GENERIC_FRAMES]
     book = load_codebook()
     book = book[book["id"].isin(GENERIC_FRAMES)]
-    for scorer in ("dictionary", "zero_shot", "combined"):
+    for scorer in ("dictionary", "zero_shot", "seeded", "combined"):
         for k in (1, 3):
             pred = score_frames(texts, scorer=scorer, codebook=book, top_k=k) >= 0.5
             _record(out, per_frame, "narrative_frames_climate", scorer, f"article, top_k={k}",
@@ -124,7 +124,7 @@ def bench_frac(out, per_frame) -> None:
     ids = [name_to_id.get(r["label"].lower(), "other") for r in rows]
     labels = [*book["id"], "other"]
     gold = pd.DataFrame({lab: [i == lab for i in ids] for lab in labels})
-    for scorer in ("dictionary", "zero_shot", "combined"):
+    for scorer in ("dictionary", "zero_shot", "seeded", "combined"):
         pred = _single_label(score_frames(texts, scorer=scorer, codebook=book), labels, "other")
         _record(out, per_frame, "frac", scorer, "sentence, argmax, 'other' below 0.5",
                 frame_metrics(gold, pred), len(texts), _accuracy(gold, pred))
@@ -141,7 +141,7 @@ def bench_frac(out, per_frame) -> None:
     g2 = gold[["economic", "morality"]]
     preds = [("pretrained", pre)] + [
         (name, score_frames(texts, scorer=name, codebook=study)[g2.columns] >= 0.5)
-        for name in ("dictionary", "zero_shot", "combined")]
+        for name in ("dictionary", "zero_shot", "seeded", "combined")]
     for scorer, pred in preds:
         _record(out, per_frame, "frac", scorer, "study codebook, economic+morality as binary frames",
                 frame_metrics(g2, pred), len(texts), comparable=False)
@@ -158,7 +158,7 @@ def bench_gvfc(out, per_frame) -> None:
     ids = [name_to_id[r["frame_primary"].lower()] for r in rows]
     labels = list(book["id"])
     gold = pd.DataFrame({lab: [i == lab for i in ids] for lab in labels})
-    for scorer in ("dictionary", "zero_shot", "combined"):
+    for scorer in ("dictionary", "zero_shot", "seeded", "combined"):
         pred = _single_label(score_frames(texts, scorer=scorer, codebook=book), labels, None)
         _record(out, per_frame, "gvfc", scorer, "headline, primary frame, argmax", frame_metrics(gold, pred),
                 len(texts), _accuracy(gold, pred))

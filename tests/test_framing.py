@@ -228,11 +228,58 @@ def test_shipped_head_scores_generic_frames(tmp_path):
     assert list(out.columns) == GENERIC_FRAMES and ((out >= 0) & (out <= 1)).all().all()
 
 
-def test_default_scorer_is_the_mean_of_dictionary_and_zero_shot(tmp_path):
-    texts = ["Officials clashed over who pays the $2 billion bill.", "Malaysia signed a deal with Japan."]
-    both = [score_frames(texts, scorer=s, cache_dir=tmp_path) for s in ("dictionary", "zero_shot")]
+CONFLICT_CORPUS = [  # 7 sentences with conflict cue words, then 9 without
+    "Critics accused the minister of lying to parliament.",
+    "Protesters clashed with police outside the embassy.",
+    "The rival factions fought a bitter battle for control of the party.",
+    "Beijing condemned the sanctions and vowed to retaliate.",
+    "The feud between the two tech giants escalated this week.",
+    "Opposition leaders blamed the government for the crisis.",
+    "Tensions rose as both sides hit back in the press.",
+    "The weather report promised sunshine and a light breeze.",
+    "The museum opened a new wing for paintings and sculptures.",
+    "The recipe needs flour, eggs and milk.",
+    "The train to the coast leaves every hour on weekdays.",
+    "The garden was full of roses and tulips in spring.",
+    "The library extended its opening hours for students.",
+    "The orchestra will perform a symphony by Mozart tonight.",
+    "Fresh snow covered the mountain villages overnight.",
+    "The bakery sells bread, cakes and pastries.",
+]
+
+
+def test_default_scorer_is_the_mean_of_seeded_and_zero_shot(tmp_path):
+    texts = CONFLICT_CORPUS + ["Officials clashed over who pays the $2 billion bill."]
+    both = [score_frames(texts, scorer=s, cache_dir=tmp_path) for s in ("seeded", "zero_shot")]
     default = score_frames(texts, cache_dir=tmp_path)
     pd.testing.assert_frame_equal(default, (both[0] + both[1]) / 2)
+    assert default.attrs["dictionary_fallback"] == both[0].attrs["dictionary_fallback"]
+
+
+def test_seeded_scorer_finds_the_frame_without_its_cue_words(tmp_path):
+    probe = "The two governments traded bitter insults and threats over the border."
+    assert score_frames([probe], scorer="dictionary", cache_dir=tmp_path).loc[0, "conflict"] == 0
+    seeded = score_frames(CONFLICT_CORPUS + [probe], scorer="seeded", cache_dir=tmp_path)
+    assert "conflict" not in seeded.attrs["dictionary_fallback"]
+    assert seeded.loc[len(CONFLICT_CORPUS), "conflict"] > 0.5            # learnt from the cue sentences
+    assert seeded.loc[:6, "conflict"].min() > 0.5 > seeded.loc[7:15, "conflict"].max()
+    assert ((seeded >= 0) & (seeded <= 1)).all().all()
+    again = score_frames(CONFLICT_CORPUS + [probe], scorer="seeded", cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(again, seeded)                          # deterministic
+
+
+@pytest.mark.parametrize("n_cue", [0, 1, framing.SEED_MIN_SENTENCES - 1])
+def test_seeded_scorer_falls_back_to_the_dictionary_with_too_few_seeds(tmp_path, n_cue):
+    texts = CONFLICT_CORPUS[:n_cue] + CONFLICT_CORPUS[7:16]
+    seeded = score_frames(texts, scorer="seeded", cache_dir=tmp_path)
+    dictionary = score_frames(texts, scorer="dictionary", cache_dir=tmp_path)
+    assert "conflict" in seeded.attrs["dictionary_fallback"]
+    pd.testing.assert_series_equal(seeded["conflict"], dictionary["conflict"])
+
+
+def test_seeded_scorer_on_no_text_is_empty():
+    out = score_frames([], scorer="seeded")
+    assert out.empty and set(out.attrs["dictionary_fallback"]) == set(load_codebook()["id"])
 
 
 def test_bench_codebooks_cover_the_public_label_sets(shared_dataset):
@@ -263,6 +310,6 @@ def test_stored_validation_results_are_complete():
     assert set(table["dataset"]) == {"narrative_frames_climate", "frac", "gvfc"}
     assert table["macro_f1"].between(0, 1).all()
     sup = table[table["scorer"] == "supervised"].set_index("dataset")["macro_f1"]
-    unsup = table[table["scorer"].isin(["dictionary", "zero_shot", "combined"])]
+    unsup = table[table["scorer"].isin(["dictionary", "zero_shot", "seeded", "combined"])]
     best = unsup.groupby("dataset")["macro_f1"].max().reindex(sup.index)
     assert (sup > best).all()  # labelled data must help everywhere, or the bench is broken

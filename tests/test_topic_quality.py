@@ -156,6 +156,21 @@ def test_compare_topic_models_table_with_injected_fitter():
     assert row.stability_ari == 1.0 and row.matched_share == 1.0 and row.diversity == 1.0
     assert table.set_index("model").loc["lda", "n_topics"] == 3        # baselines get BERTopic's k
     assert (table.n_seeds == 3).all()
+    assert table["subsample_ari"].isna().all()                         # not asked for
+
+
+def test_compare_topic_models_subsample_column():
+    docs = _corpus()
+    themes = [set(v.split()) for v in (SPORT, MONEY, SPACE)]
+
+    def by_vocabulary(documents, *, seed):                              # data-determined: stable under subsampling
+        labels = np.array([next(i for i, t in enumerate(themes) if d.split()[0] in t) for d in documents])
+        return TopicFit("bertopic", seed, labels, {i: sorted(t)[:10] for i, t in enumerate(themes)})
+
+    table = compare_topic_models(docs, seeds=(0, 1), models=("bertopic", "nmf"),
+                                 fitters={"bertopic": by_vocabulary}, subsample_pairs=2).set_index("model")
+    assert table.loc["bertopic", "subsample_ari"] == 1.0
+    assert -1.0 <= table.loc["nmf", "subsample_ari"] <= 1.0
 
 
 # ------------------------------------------------------------------ subsample stability
