@@ -472,9 +472,10 @@ def score_frames(
             seeded and zero-shot), ``"supervised"`` (your fitted ``classifier``),
             ``"pretrained"`` (the shipped head for the five generic frames,
             trained on climate articles), or ``"default"`` = ``"combined"``: the
-            best-validated choice that needs no labelled data (above the
-            dictionary on all three public benchmarks of ``bench/framing.py``,
-            where zero-shot alone is not).
+            best-validated choice that needs no labelled data (on the public
+            benchmarks of ``bench/framing.py`` above the dictionary on FrAC and
+            GVFC and level with it on Narrative Frames articles, where zero-shot
+            alone is below the dictionary on two of the three).
         codebook: Codebook path, table or records; ``None`` = the study codebook.
         classifier: Fitted :class:`FrameClassifier` for ``scorer="supervised"``.
         top_k: Sentences pooled per text.
