@@ -27,6 +27,7 @@ _API = {
     "embed_texts": "embeddings", "load_embedder": "embeddings",
     "fit_topic_model": "topics", "load_topic_model": "topics", "select_topic_documents": "topics",
     "compare_topic_models": "topic_quality", "npmi_coherence": "topic_quality", "topic_diversity": "topic_quality",
+    "topic_stability": "topic_quality", "subsample_stability": "topic_quality",
     "topic_shares_by_country": "topic_effects", "topic_prevalence_effects": "topic_effects",
     # sentiment
     "predict_target_sentiment": "sentiment", "score_mentions": "sentiment_aggregate",
