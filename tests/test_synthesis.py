@@ -67,3 +67,22 @@ def test_figure_data_is_what_the_figure_draws():
     assert math.isclose(data.query("panel == 'sentiment'")["estimate"].iloc[0], -0.2)
     fig = synthesis.plot_portraits(p)
     assert len(fig.axes) == 3
+
+
+def test_validity_summary_scores_the_frame_scorer_the_study_uses():
+    """The country x frame tables come from the default scorer, so its validation must be shown."""
+    import pandas as pd
+
+    from analysis.framing import FRAMES_DIR
+    from analysis.synthesis import validity_summary
+
+    table = validity_summary()
+    stored = pd.read_csv(FRAMES_DIR / "validation.csv")
+    default = table[table["instrument"].str.contains("default scorer")]
+    assert set(default["data"]) == set(stored["dataset"])
+    for _, row in default.iterrows():
+        main = stored[(stored["dataset"] == row["data"]) & (stored["scorer"] == "combined")].iloc[0]
+        dictionary = stored[(stored["dataset"] == row["data"]) & (stored["scorer"] == "dictionary")
+                            & (stored["setting"] == main["setting"])]
+        assert row["ours"] == pytest.approx(main["macro_f1"], abs=5e-4)
+        assert row["anchor_value"] == pytest.approx(dictionary["macro_f1"].iloc[0], abs=5e-4)
