@@ -239,12 +239,23 @@ def _atomic_save_npz(path: Path, **arrays) -> None:
             os.remove(tmp)
 
 
+# Shards read by this process, by path: ((mtime_ns, size), {text hash: vector}). Shards are written
+# once under a content-derived name, so a shard is re-read only if it changed on disk; without this,
+# every call re-read the whole cache (BERTopic's MMR step calls once per topic).
+_SHARDS: dict[str, tuple[tuple[int, int], dict[str, np.ndarray]]] = {}
+
+
 def _load_cache(folder: Path) -> dict[str, np.ndarray]:
     cache: dict[str, np.ndarray] = {}
     for shard in sorted(folder.glob("shard-*.npz")):
-        with np.load(shard) as data:
-            for key, vec in zip(data["keys"], data["vectors"]):
-                cache[str(key)] = vec
+        stat = shard.stat()
+        signature = (stat.st_mtime_ns, stat.st_size)
+        hit = _SHARDS.get(str(shard))
+        if hit is None or hit[0] != signature:
+            with np.load(shard) as data:
+                hit = (signature, {str(k): v for k, v in zip(data["keys"], data["vectors"])})
+            _SHARDS[str(shard)] = hit
+        cache.update(hit[1])
     return cache
 
 

@@ -48,6 +48,24 @@ def test_cache_serves_only_new_texts(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again[:2], first[::-1])
 
 
+def test_cache_rereads_a_shard_that_changed_and_forgets_a_deleted_one(tmp_path, monkeypatch):
+    """Shards are memoised in memory; a shard rewritten or removed on disk must never be served stale."""
+    texts = ["Malaysia courts data centre investors.", "Japan funds AI research."]
+    embed_texts(texts, cache_dir=tmp_path)                       # writes one shard, memoises it
+    (shard,) = (tmp_path / embeddings.load_embedder().model_id).glob("shard-*.npz")
+    with np.load(shard) as data:
+        keys, vectors = data["keys"], data["vectors"]
+    np.savez(shard, keys=keys, vectors=np.full_like(vectors, 0.5))  # same name, new content
+    np.testing.assert_array_equal(embed_texts(texts, cache_dir=tmp_path), np.full_like(vectors, 0.5))
+    shard.unlink()
+    embedder = embeddings.load_embedder()
+    calls = []
+    original = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda t, **kw: calls.append(list(t)) or original(t, **kw))
+    np.testing.assert_allclose(embed_texts(texts, cache_dir=tmp_path), vectors, atol=1e-6)
+    assert calls == [texts]                                       # recomputed, not served from memory
+
+
 def test_cache_is_keyed_by_model_identity(tmp_path):
     texts = ["alpha beta gamma", "beta gamma delta", "gamma delta epsilon", "delta epsilon zeta"]
     lsa_a = TfidfSvdEmbedder(n_components=2).fit(texts)
