@@ -54,6 +54,8 @@ GENERIC_FRAMES = ["conflict", "human_interest", "economic", "morality", "respons
 ZERO_SHOT_OFFSET, ZERO_SHOT_SPAN = -0.05, 0.4
 #: The seeded scorer fits a frame only with at least this many cue and no-cue sentences.
 SEED_MIN_SENTENCES = 5
+#: Beyond this many sentences the seeded scorer trains on a fixed-seed sample (all are still scored).
+SEED_MAX_TRAIN = 20_000
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ["id", "family", "label", "definition", "include", "exclude", "cues", "exemplars"]
 
@@ -282,7 +284,8 @@ def _zero_shot_sentence_scores(sentences, book, *, model, cache_dir) -> np.ndarr
     return np.clip((sims - centre - ZERO_SHOT_OFFSET) / ZERO_SHOT_SPAN, 0.0, 1.0)
 
 
-def _seeded_sentence_scores(sentences, book, *, model, cache_dir, min_sentences: int = SEED_MIN_SENTENCES):
+def _seeded_sentence_scores(sentences, book, *, model, cache_dir, min_sentences: int = SEED_MIN_SENTENCES,
+                            max_train: int = SEED_MAX_TRAIN):
     """Dictionary-seeded scores and the frame ids that fell back to the dictionary (too few seeds)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -296,9 +299,23 @@ def _seeded_sentence_scores(sentences, book, *, model, cache_dir, min_sentences:
         if min(int(seeds.sum()), int((~seeds).sum())) < min_sentences:
             fallback.append(frame)
             continue
-        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0).fit(vecs, seeds)
+        train = _seed_sample(seeds, max_train)
+        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=0)
+        clf.fit(vecs[train], seeds[train])
         scores[:, j] = clf.predict_proba(vecs)[:, 1]
     return scores, fallback
+
+
+def _seed_sample(seeds: np.ndarray, max_train: int) -> np.ndarray:
+    """Rows to train on: all of them up to ``max_train``; beyond, a fixed-seed sample with up to half cue sentences."""
+    rows = np.arange(len(seeds))
+    if len(rows) <= max_train:
+        return rows
+    rng = np.random.default_rng(0)
+    pos, neg = rows[seeds], rows[~seeds]
+    n_pos = min(len(pos), max_train // 2)
+    n_neg = min(len(neg), max_train - n_pos)
+    return np.sort(np.concatenate([rng.choice(pos, n_pos, replace=False), rng.choice(neg, n_neg, replace=False)]))
 
 
 # ---------------------------------------------------------------- supervised

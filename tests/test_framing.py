@@ -277,6 +277,17 @@ def test_seeded_scorer_falls_back_to_the_dictionary_with_too_few_seeds(tmp_path,
     pd.testing.assert_series_equal(seeded["conflict"], dictionary["conflict"])
 
 
+@pytest.mark.parametrize("n, n_pos, cap", [(50, 10, 100), (1000, 30, 200), (1000, 900, 200), (300, 150, 300)])
+def test_seeded_training_sample_is_capped_stratified_and_fixed(n, n_pos, cap):
+    seeds = np.zeros(n, dtype=bool)
+    seeds[np.linspace(0, n - 1, n_pos).astype(int)] = True
+    rows = framing._seed_sample(seeds, cap)
+    assert len(rows) == min(n, cap) and len(set(rows)) == len(rows)
+    if n > cap:
+        assert seeds[rows].sum() == min(n_pos, cap // 2)       # every cue sentence kept up to half the sample
+    np.testing.assert_array_equal(rows, framing._seed_sample(seeds, cap))
+
+
 def test_seeded_scorer_on_no_text_is_empty():
     out = score_frames([], scorer="seeded")
     assert out.empty and set(out.attrs["dictionary_fallback"]) == set(load_codebook()["id"])
