@@ -33,7 +33,7 @@ __all__ = ["POLARITY_LABELS", "PUBLISHED_NEWSSENTIMENT", "load_newsmtsc", "score
 POLARITY_LABELS = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 EVAL_SPLITS = ("dev_rw", "dev_mt", "test_mt")
 DEFAULT_CONFIG = {
-    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 3, "local_window": 0, "dropout": 0.1, "max_length": 128,
+    "lora_rank": 16, "lora_alpha": 32.0, "trainable_layers": 3, "local_window": 0, "pair_augment": 0.0, "dropout": 0.1, "max_length": 128,
     "lora_targets": ["attention.self.query", "attention.self.key", "attention.self.value",
                      "attention.output.dense", "intermediate.dense", "output.dense"],
 }
@@ -66,6 +66,36 @@ def load_newsmtsc(split: str) -> pd.DataFrame:
                 rows.append((text, t["from"], t["to"], t["mention"], POLARITY_LABELS[t["polarity"]],
                              rec["primary_gid"]))
     return pd.DataFrame(rows, columns=["sentence", "start", "end", "mention", "label", "sentence_id"])
+
+
+def pair_augment(df: pd.DataFrame, share: float, *, seed: int) -> pd.DataFrame:
+    """Two-sentence training examples: a target's sentence joined to another sentence with another label.
+
+    For ``share`` of the rows (fixed seed), the target's sentence is put before or after a
+    random sentence of a *different* polarity, and the label stays the target's, so the model
+    must read the target's own context rather than the overall tone (NewsMTSC's mt splits).
+
+    Returns:
+        The original rows followed by the new ones (same columns, spans shifted).
+    """
+    rng = np.random.default_rng(seed)
+    picks = np.sort(rng.choice(len(df), size=int(round(share * len(df))), replace=False))
+    if not len(picks):
+        return df.reset_index(drop=True)
+    rows = []
+    labels = df["label"].to_numpy()
+    for i in picks:
+        row = df.iloc[i]
+        others = np.flatnonzero((labels != row["label"]) & (df["sentence_id"].to_numpy() != row["sentence_id"]))
+        partner = df.iloc[int(rng.choice(others))]["sentence"]
+        if rng.random() < 0.5:
+            sentence, shift = row["sentence"] + " " + partner, 0
+        else:
+            sentence, shift = partner + " " + row["sentence"], len(partner) + 1
+        rows.append((sentence, row["start"] + shift, row["end"] + shift, row["mention"], row["label"],
+                     f"{row['sentence_id']}+pair"))
+    extra = pd.DataFrame(rows, columns=df.columns)
+    return pd.concat([df, extra], ignore_index=True)
 
 
 def score_split(y_true, y_pred) -> dict[str, float]:
@@ -213,6 +243,9 @@ def train_target_model(*, seed: int = 42, epochs: int = 2, batch_size: int = 32,
     torch.use_deterministic_algorithms(True)
     rng = np.random.default_rng(seed)
     train = load_newsmtsc("train").iloc[:limit]
+    if config.get("pair_augment"):
+        train = pair_augment(train, config["pair_augment"], seed=seed)
+        log.info("pair augmentation: %d training examples", len(train))
     evals = {name: load_newsmtsc(name).iloc[:limit] for name in EVAL_SPLITS}
     model, tokenizer = sm.build_classifier(config)
     states, tmasks, feats = _precompute(model, tokenizer, train, config)
@@ -287,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--log", type=Path, default=None, help="also write progress to this file")
     tr.add_argument("--trainable-layers", type=int, default=DEFAULT_CONFIG["trainable_layers"],
                     help="top encoder layers that get LoRA adapters (the rest stay frozen)")
+    tr.add_argument("--pair-augment", type=float, default=DEFAULT_CONFIG["pair_augment"],
+                    help="share of training targets also shown inside a two-sentence text with an opposite-polarity "
+                         "sentence (0: off)")
     tr.add_argument("--local-window", type=int, default=DEFAULT_CONFIG["local_window"],
                     help="also pool the tokens within this many positions of the target (0: off)")
     args = parser.parse_args(argv)
@@ -316,5 +352,6 @@ def main(argv: list[str] | None = None) -> int:
 
     train_target_model(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        limit=args.limit, on_best=write, config={"trainable_layers": args.trainable_layers,
-                                                       "local_window": args.local_window})
+                                                       "local_window": args.local_window,
+                                                       "pair_augment": args.pair_augment})
     return 0
