@@ -77,7 +77,12 @@ def pair_augment(df: pd.DataFrame, share: float, *, seed: int) -> pd.DataFrame:
 
     Returns:
         The original rows followed by the new ones (same columns, spans shifted).
+
+    Raises:
+        ValueError: ``share`` outside [0, 1], or a row has no sentence of another polarity (names the row).
     """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"pair augmentation share must be between 0 and 1, got {share}.")
     rng = np.random.default_rng(seed)
     picks = np.sort(rng.choice(len(df), size=int(round(share * len(df))), replace=False))
     if not len(picks):
@@ -87,6 +92,9 @@ def pair_augment(df: pd.DataFrame, share: float, *, seed: int) -> pd.DataFrame:
     for i in picks:
         row = df.iloc[i]
         others = np.flatnonzero((labels != row["label"]) & (df["sentence_id"].to_numpy() != row["sentence_id"]))
+        if not len(others):
+            raise ValueError(f"Training row {i} ({row['mention']!r}, {row['label']}): no sentence with another "
+                             "polarity to pair it with; the training data hold one label only. Use --pair-augment 0.")
         partner = df.iloc[int(rng.choice(others))]["sentence"]
         if rng.random() < 0.5:
             sentence, shift = row["sentence"] + " " + partner, 0

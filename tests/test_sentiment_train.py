@@ -35,3 +35,15 @@ def test_pair_augment_is_reproducible_and_seed_dependent():
     a, b = pair_augment(DF, 1.0, seed=1), pair_augment(DF, 1.0, seed=1)
     pd.testing.assert_frame_equal(a, b)
     assert any(not pair_augment(DF, 1.0, seed=s).equals(a) for s in range(2, 6))
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5])
+def test_pair_augment_rejects_a_share_outside_0_1(share):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        pair_augment(DF, share, seed=0)
+
+
+def test_pair_augment_names_the_row_it_cannot_pair():
+    one_label = DF[DF["label"] == "negative"].reset_index(drop=True)
+    with pytest.raises(ValueError, match=r"Training row \d .*no sentence with another polarity"):
+        pair_augment(one_label, 1.0, seed=0)
