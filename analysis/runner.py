@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -73,13 +74,26 @@ def list_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) 
     return books
 
 
+_SITE_PACKAGES = re.compile(r"/[^\s:'\"]*/site-packages/")
+
+
 def strip_volatile_metadata(nb: dict) -> dict:
-    """Remove timestamps, durations and absolute paths so reruns give identical files."""
+    """Remove timestamps, durations and absolute paths so reruns give identical files.
+
+    Printed paths (library warnings name their source file) lose the machine-specific
+    part: ``.../site-packages/`` becomes ``SITE-PACKAGES/`` and the project root is dropped,
+    so the same study run from another folder writes the same notebook.
+    """
     nb.get("metadata", {}).pop("papermill", None)
+    root = str(PROJECT_ROOT) + os.sep
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
         meta.pop("papermill", None)
         meta.pop("execution", None)
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
+                out["text"] = _SITE_PACKAGES.sub("SITE-PACKAGES/", text).replace(root, "")
     return nb
 
 

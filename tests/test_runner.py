@@ -70,3 +70,19 @@ def test_index_lists_synthesis_first_and_links_figures(tmp_path):
     page = render_index(tmp_path, sorted(tmp_path.glob("*.html"))).read_text()
     assert page.index("06_synthesis.html") < page.index("01_corpus.html")
     assert 'src="figures/attention.png"' in page and 'href="figures/attention.csv"' in page
+
+
+@pytest.mark.parametrize("prefix", ["/work/main/.venv/lib/python3.11", "/tmp/x/p/.venv/lib/python3.11",
+                                    "/usr/lib/python3/dist-packages/../python3.11"])
+def test_printed_install_paths_are_made_machine_independent(prefix):
+    from analysis.paths import PROJECT_ROOT
+
+    warning = f"{prefix}/site-packages/sklearn/_nmf.py:1723: ConvergenceWarning: Maximum number of iterations\n"
+    ours = f"{PROJECT_ROOT}/analysis/topics.py:10: UserWarning: x\n"
+    nb = {"metadata": {}, "cells": [{"metadata": {}, "outputs": [
+        {"output_type": "stream", "name": "stderr", "text": [warning, ours]},
+        {"output_type": "execute_result", "data": {"text/plain": "/keep/site-packages/ as data"}}]}]}
+    out = strip_volatile_metadata(nb)["cells"][0]["outputs"]
+    assert out[0]["text"] == ("SITE-PACKAGES/sklearn/_nmf.py:1723: ConvergenceWarning: Maximum number of iterations\n"
+                              "analysis/topics.py:10: UserWarning: x\n")
+    assert out[1]["data"]["text/plain"] == "/keep/site-packages/ as data"   # results are never rewritten
