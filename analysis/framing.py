@@ -13,16 +13,19 @@ geopolitics. Every scorer returns one column per frame id with scores in
   separate the sentences with a cue word from those without, and scores every
   sentence, so sentences that carry the frame in other words are found too
   (weak supervision from the codebook; no human labels);
-* ``"combined"`` (the default): the mean of ``"seeded"`` and ``"zero_shot"``;
+* ``"combined"`` (the default): the mean of the ``"seeded"`` and ``"zero_shot"``
+  scores of each sentence;
 * ``"supervised"``: a :class:`FrameClassifier` (one logistic regression per frame
   on sentence embeddings), either fitted by the user on a coded sample or the
   head shipped in ``resources/frames/`` that was trained on public data for the
   generic frames (``"pretrained"``).
 
 Long texts are never truncated: they are split into sentences, each sentence is
-scored and the scores are pooled (mean of the ``top_k`` best sentences, by
-default the best one, for the dictionary, zero-shot and seeded scorers; mean of
-sentence embeddings for the supervised one). The seeded (and so the default)
+scored and the scores are pooled: the mean of a text's k best sentences, where
+k is 1 for the dictionary, zero-shot and seeded scorers and ``ceil(0.15 * n)``
+of ``n`` sentences for the default (so a passage of up to six sentences is
+scored by its best one and a 25-sentence article by its best four); the
+supervised scorers use the mean sentence embedding. The seeded (and so the default)
 scores depend on the whole set of texts scored together, as a topic model's do:
 score the corpus in one call.
 """
@@ -56,6 +59,10 @@ ZERO_SHOT_OFFSET, ZERO_SHOT_SPAN = -0.05, 0.4
 SEED_MIN_SENTENCES = 5
 #: Beyond this many sentences the seeded scorer trains on a fixed-seed sample (all are still scored).
 SEED_MAX_TRAIN = 20_000
+#: Pooling of the default ("combined") scorer when ``top_k`` is not given: the mean of the best
+#: ``ceil(0.15 * n)`` of a text's ``n`` sentences (the best one for texts of up to 6 sentences).
+#: Chosen by two-way cross-fitting on Narrative Frames articles (bench/framing.py --select-pooling).
+COMBINED_TOP_SHARE = 0.15
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ["id", "family", "label", "definition", "include", "exclude", "cues", "exemplars"]
 
@@ -234,13 +241,20 @@ def _resolve_codebook(codebook) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- scorers
-def _pool(sentence_scores: np.ndarray, lengths: list[int], top_k: int) -> np.ndarray:
-    """Mean of the top-k sentence scores of each text (so one stray sentence does not frame an article)."""
+def _pool(sentence_scores: np.ndarray, lengths: list[int], top_k: int | None,
+          top_share: float = 0.0) -> np.ndarray:
+    """Mean of the k best sentence scores of each text, per frame.
+
+    ``k = top_k`` when it is given; otherwise ``k = max(1, ceil(top_share * n))`` for a text of
+    ``n`` sentences, so a short passage is scored by its best sentence and a long article by its
+    best few (one stray sentence does not frame an article).
+    """
     out = np.zeros((len(lengths), sentence_scores.shape[1]))
     pos = 0
     for i, n in enumerate(lengths):
         if n:
-            block = np.sort(sentence_scores[pos:pos + n], axis=0)[::-1][:top_k]
+            k = top_k if top_k is not None else max(1, int(np.ceil(top_share * n - 1e-9)))
+            block = np.sort(sentence_scores[pos:pos + n], axis=0)[::-1][:k]
             out[i] = block.mean(axis=0)
         pos += n
     return out
@@ -465,19 +479,19 @@ SCORERS = ("default", "combined", "seeded", "dictionary", "zero_shot", "supervis
 
 def score_frames(
     texts, *, scorer: str = "default", codebook=None, classifier: FrameClassifier | None = None,
-    top_k: int = 1, model="all-MiniLM-L6-v2", cache_dir="default",
+    top_k: int | None = None, top_share: float | None = None, model="all-MiniLM-L6-v2",
+    cache_dir="default",
 ) -> pd.DataFrame:
     """Score each text for each frame, in [0, 1].
 
     Args:
         texts: Sentences, paragraphs or whole articles (any mix). Long texts are
             split into sentences; each sentence is scored and a text's score is
-            the mean of its ``top_k`` best sentences (dictionary, zero-shot,
-            seeded; the default 1 = the best sentence, as a human coder marks a
-            frame present when any part of the story carries it), or
-            the classifier applied to the mean sentence embedding (supervised).
-            Score a corpus in one call: the seeded scorer (and so the default)
-            learns from all the sentences it is given.
+            the mean of its k best sentences (dictionary, zero-shot, seeded,
+            combined; see ``top_k`` and ``top_share``), or the classifier applied
+            to the mean sentence embedding (supervised, pretrained). Score a
+            corpus in one call: the seeded scorer (and so the default) learns
+            from all the sentences it is given.
         scorer: ``"dictionary"`` (cue words), ``"zero_shot"`` (similarity to
             definitions and exemplars, relative to the average frame of the same
             family in the codebook, so scores depend on which frames it holds),
@@ -490,12 +504,21 @@ def score_frames(
             ``"pretrained"`` (the shipped head for the five generic frames,
             trained on climate articles), or ``"default"`` = ``"combined"``: the
             best-validated choice that needs no labelled data (on the public
-            benchmarks of ``bench/framing.py`` above the dictionary on FrAC and
-            GVFC and level with it on Narrative Frames articles, where zero-shot
-            alone is below the dictionary on two of the three).
+            benchmarks of ``bench/framing.py`` above the dictionary on FrAC
+            sentences, GVFC headlines and Narrative Frames articles, the last
+            with its article pooling chosen on held-out folds; zero-shot alone is
+            below the dictionary on two of the three).
         codebook: Codebook path, table or records; ``None`` = the study codebook.
         classifier: Fitted :class:`FrameClassifier` for ``scorer="supervised"``.
-        top_k: Sentences pooled per text.
+        top_k: Sentences pooled per text (the same k for every text).
+        top_share: Used when ``top_k`` is None: ``k = max(1, ceil(top_share * n))``
+            for a text of ``n`` sentences. ``None`` = the scorer's validated
+            pooling: ``COMBINED_TOP_SHARE`` (0.15) for the default/combined
+            scorer, so texts of up to 6 sentences are scored by their best
+            sentence and a 25-sentence article by the mean of its best 4; the
+            best sentence (``top_share=0``) for the dictionary, zero-shot and
+            seeded scorers, as a coder marks a frame present when any sentence
+            carries it.
         model, cache_dir: Embedding model and cache (see :func:`analysis.embeddings.embed_texts`).
 
     Returns:
@@ -507,8 +530,13 @@ def score_frames(
     """
     if scorer not in SCORERS:
         raise ValueError(f"Unknown scorer {scorer!r}; choose one of {SCORERS}.")
-    if top_k < 1:
-        raise ValueError(f"top_k must be at least 1, got {top_k}.")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+        raise ValueError(f"top_k must be a whole number of at least 1 (or None for the scorer's pooling), "
+                         f"got {top_k!r}.")
+    if top_share is not None and (isinstance(top_share, bool) or not isinstance(top_share, (int, float))
+                                  or not 0.0 <= top_share <= 1.0):
+        raise ValueError(f"top_share must be a number in [0, 1] (or None for the scorer's pooling), "
+                         f"got {top_share!r}.")
     texts = _check_texts(texts)
     if scorer in ("supervised", "pretrained"):
         clf = classifier if scorer == "supervised" else load_pretrained_classifier()
@@ -519,24 +547,21 @@ def score_frames(
             np.zeros((0, len(clf.frames_)))
         return pd.DataFrame(proba, columns=clf.frames_)
     book = _resolve_codebook(codebook)
-    if scorer in ("default", "combined"):
-        parts = [score_frames(texts, scorer=name, codebook=book, top_k=top_k, model=model,
-                              cache_dir=cache_dir) for name in ("seeded", "zero_shot")]
-        out = (parts[0] + parts[1]) / 2.0
-        out.attrs["dictionary_fallback"] = parts[0].attrs["dictionary_fallback"]
-        return out
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
-    fallback = []
+    fallback: list[str] = []
     if scorer == "dictionary":
         sent = _dictionary_sentence_scores(flat, book)
-    elif scorer == "seeded":
-        sent, fallback = _seeded_sentence_scores(flat, book, model=model, cache_dir=cache_dir)
-    else:
+    elif scorer == "zero_shot":
         sent = _zero_shot_sentence_scores(flat, book, model=model, cache_dir=cache_dir) if flat else \
             np.zeros((0, len(book)))
-    out = pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k), columns=list(book["id"]))
-    if scorer == "seeded":
+    else:
+        sent, fallback = _seeded_sentence_scores(flat, book, model=model, cache_dir=cache_dir)
+        if scorer in ("default", "combined") and flat:
+            sent = (sent + _zero_shot_sentence_scores(flat, book, model=model, cache_dir=cache_dir)) / 2.0
+    share = top_share if top_share is not None else COMBINED_TOP_SHARE if scorer in ("default", "combined") else 0.0
+    out = pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k, share), columns=list(book["id"]))
+    if scorer in ("seeded", "default", "combined"):
         out.attrs["dictionary_fallback"] = fallback
     return out
 

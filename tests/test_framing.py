@@ -123,6 +123,34 @@ def test_top_k_pooling_dilutes_a_single_framed_sentence():
     assert three == pytest.approx(one / 3)
 
 
+@pytest.mark.parametrize("share, n_sentences, k", [
+    (0.0, 10, 1), (0.1, 10, 1), (0.15, 10, 2), (0.2, 10, 2), (0.15, 20, 3), (0.15, 6, 1), (1.0, 4, 4),
+])
+def test_top_share_pools_the_best_ceil_share_of_sentences(share, n_sentences, k):
+    framed = "The chip ban angered Beijing."
+    text = " ".join([framed] + [f"Day {i} was quiet." for i in range(n_sentences - 1)])
+    best = score_frames([framed], scorer="dictionary").loc[0, "security_export"]
+    pooled = score_frames([text], scorer="dictionary", top_share=share).loc[0, "security_export"]
+    assert best > 0
+    assert pooled == pytest.approx(best / k)
+
+
+@pytest.mark.parametrize("n_sentences, k", [(3, 1), (6, 1), (7, 2), (20, 3)])
+def test_default_scorer_pools_a_texts_best_sentences_by_its_length(tmp_path, n_sentences, k):
+    # Scored in one call, so the seeded part is fitted on the same sentences for the pieces and the whole.
+    pool = ["Washington tightened export controls on advanced chips.", "The data centre needs water and power.",
+            "Rivals raced to build the fastest model.", "Regulators drafted new rules for AI.",
+            "Students flocked to new AI courses.", "The firm released its model weights for free.",
+            "Officials met to sign a partnership.", "Censors removed answers about the protests.",
+            "Investors poured billions into the campus.", "Engineers praised the breakthrough."]
+    sentences = [pool[i % len(pool)].replace(".", f" in week {i}.") for i in range(n_sentences)]
+    scores = score_frames([*sentences, " ".join(sentences)], scorer="default", cache_dir=tmp_path)
+    per_sentence = scores.iloc[:n_sentences].to_numpy()
+    expected = np.sort(per_sentence, axis=0)[::-1][:k].mean(axis=0)
+    np.testing.assert_allclose(scores.iloc[n_sentences].to_numpy(), expected, atol=1e-9)
+    assert framing.COMBINED_TOP_SHARE == 0.15
+
+
 def test_zero_shot_ranks_the_matching_frame_first(tmp_path):
     texts = ["The United States banned exports of advanced AI chips to China over national security fears.",
              "The company will build a huge data centre campus that needs gigawatts of power and water."]
@@ -142,6 +170,12 @@ def test_empty_input_gives_empty_table_with_frame_columns():
     ({"scorer": "magic"}, "Unknown scorer"),
     ({"scorer": "supervised"}, "needs classifier"),
     ({"scorer": "dictionary", "top_k": 0}, "top_k"),
+    ({"scorer": "dictionary", "top_k": 1.5}, "top_k"),
+    ({"scorer": "dictionary", "top_k": True}, "top_k"),
+    ({"scorer": "dictionary", "top_share": -0.1}, "top_share"),
+    ({"scorer": "dictionary", "top_share": 1.5}, "top_share"),
+    ({"scorer": "dictionary", "top_share": "0.2"}, "top_share"),
+    ({"scorer": "dictionary", "top_share": float("nan")}, "top_share"),
 ])
 def test_score_frames_rejects_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
