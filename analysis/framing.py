@@ -33,6 +33,7 @@ score the corpus in one call.
 from __future__ import annotations
 
 import json
+import numbers
 import re
 import warnings
 from pathlib import Path
@@ -510,7 +511,9 @@ def score_frames(
             below the dictionary on two of the three).
         codebook: Codebook path, table or records; ``None`` = the study codebook.
         classifier: Fitted :class:`FrameClassifier` for ``scorer="supervised"``.
-        top_k: Sentences pooled per text (the same k for every text).
+        top_k: Sentences pooled per text (the same k for every text; it takes
+            precedence over ``top_share``). The supervised and pretrained
+            scorers embed whole texts and ignore ``top_k`` and ``top_share``.
         top_share: Used when ``top_k`` is None: ``k = max(1, ceil(top_share * n))``
             for a text of ``n`` sentences. ``None`` = the scorer's validated
             pooling: ``COMBINED_TOP_SHARE`` (0.15) for the default/combined
@@ -526,14 +529,16 @@ def score_frames(
         frame id (codebook order; classifier order for supervised/pretrained).
 
     Raises:
-        ValueError: Unknown scorer, a non-string text, or ``supervised`` without a classifier.
+        ValueError: Unknown scorer, a non-string text, ``supervised`` without a
+            classifier, a ``top_k`` that is not a whole number >= 1, or a
+            ``top_share`` outside [0, 1].
     """
     if scorer not in SCORERS:
         raise ValueError(f"Unknown scorer {scorer!r}; choose one of {SCORERS}.")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
         raise ValueError(f"top_k must be a whole number of at least 1 (or None for the scorer's pooling), "
                          f"got {top_k!r}.")
-    if top_share is not None and (isinstance(top_share, bool) or not isinstance(top_share, (int, float))
+    if top_share is not None and (isinstance(top_share, bool) or not isinstance(top_share, numbers.Real)
                                   or not 0.0 <= top_share <= 1.0):
         raise ValueError(f"top_share must be a number in [0, 1] (or None for the scorer's pooling), "
                          f"got {top_share!r}.")
@@ -610,7 +615,9 @@ def load_validation(path: str | Path | None = None) -> pd.DataFrame:
 
     Returns:
         DataFrame ``dataset``, ``scorer``, ``setting``, ``n_units``, ``macro_f1``,
-        ``published_macro_f1``, ``published_source``, ``run_date``, ``model``.
+        ``accuracy`` (single-label data sets), ``published_macro_f1``,
+        ``published_source``, ``main_setting`` (True for the row a scorer gives
+        without options on that data set), ``run_date``, ``model``.
 
     Raises:
         FileNotFoundError: The file is missing (run ``.venv/bin/python bench/framing.py``).

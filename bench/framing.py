@@ -12,7 +12,8 @@ Data (read-only, via analysis.paths.dataset_path; a missing data set is skipped 
 * frac: 523 sentences, 10 single-label Media Frames Corpus categories (incl. "Other").
 * gvfc: headlines with at least one frame, single label = the primary frame (9 themes).
 
-Writes analysis/resources/frames/validation.csv (one row per data set x scorer) and
+Writes analysis/resources/frames/validation.csv (one row per data set x scorer x setting; ``main_setting``
+marks the setting each scorer uses without options) and
 validation_per_frame.csv (per-frame precision/recall/F1), both stamped with the run date.
 """
 
@@ -133,7 +134,9 @@ def select_pooling(out, per_frame, texts, gold, folds, book) -> None:
     best, are what the default's article-level validity rests on; the dictionary's best-sentence
     score on the same halves is printed beside them.
     """
-    halves = [np.isin(folds, [1, 2]), np.isin(folds, [3, 4])]
+    ids = np.unique(folds)
+    halves = [np.isin(folds, ids[: len(ids) // 2]), np.isin(folds, ids[len(ids) // 2:])]
+    names = [f"folds {ids[0]}-{ids[len(ids) // 2 - 1]}", f"folds {ids[len(ids) // 2]}-{ids[-1]}"]
 
     def macro(pred: pd.DataFrame, rows: np.ndarray) -> float:
         m = frame_metrics(gold[rows].reset_index(drop=True), pred[rows].reset_index(drop=True))
@@ -146,18 +149,26 @@ def select_pooling(out, per_frame, texts, gold, folds, book) -> None:
     for tune, test in ((0, 1), (1, 0)):
         best = max(POOLING_GRID, key=lambda q: macro(preds[q], halves[tune]))
         held.append(preds[best][halves[test]])
-        parts.append({"tuned_on": "folds 1-2" if tune == 0 else "folds 3-4", "chosen_share": best,
+        parts.append({"tuned_on": names[tune], "chosen_share": best,
                       "held_out_macro_f1": round(macro(preds[best], halves[test]), 4),
                       "dictionary_same_half": round(macro(dictionary, halves[test]), 4)})
+        for scorer, pred in (("combined", preds[best]), ("dictionary", dictionary)):
+            rows = halves[test]
+            label = (f"article, held-out {names[test]}, pooling share {best} tuned on {names[tune]}"
+                     if scorer == "combined" else f"article, {names[test]} only, top_k=1")
+            _record(out, per_frame, "narrative_frames_climate", scorer, label,
+                    frame_metrics(gold[rows].reset_index(drop=True), pred[rows].reset_index(drop=True)),
+                    int(rows.sum()), main=False)
     print(json.dumps({"dataset": "narrative_frames_climate", "pooling_selection": parts,
                       "grid_in_sample": {q: round(macro(preds[q], np.ones(len(texts), bool)), 4)
                                          for q in POOLING_GRID}}))
     # Pool the two held-out halves: every article is predicted by a share chosen without it.
     crossfit = pd.concat(held).sort_index()
+    assert len(crossfit) == len(texts) and crossfit.index.is_unique, "the halves must cover every article once"
     _record(out, per_frame, "narrative_frames_climate", "combined",
             "article, pooling share chosen on the other half of the folds (cross-fitted)",
             frame_metrics(gold.loc[crossfit.index].reset_index(drop=True), crossfit.reset_index(drop=True)),
-            len(texts), main=False)
+            len(crossfit), main=False)
 
 
 def bench_frac(out, per_frame) -> None:

@@ -125,6 +125,7 @@ def test_top_k_pooling_dilutes_a_single_framed_sentence():
 
 @pytest.mark.parametrize("share, n_sentences, k", [
     (0.0, 10, 1), (0.1, 10, 1), (0.15, 10, 2), (0.2, 10, 2), (0.15, 20, 3), (0.15, 6, 1), (1.0, 4, 4),
+    (0.07, 100, 7), (0.28, 25, 7), (np.float32(0.5), 4, 2),  # 0.07 * 100 = 7.000000000000001 in floats
 ])
 def test_top_share_pools_the_best_ceil_share_of_sentences(share, n_sentences, k):
     framed = "The chip ban angered Beijing."
@@ -358,3 +359,11 @@ def test_stored_validation_results_are_complete():
     unsup = table[table["scorer"].isin(["dictionary", "zero_shot", "seeded", "combined"])]
     best = unsup.groupby("dataset")["macro_f1"].max().reindex(sup.index)
     assert (sup > best).all()  # labelled data must help everywhere, or the bench is broken
+    # The study reports its article figure as a held-out one: that is true only while the pooling
+    # share chosen on each half of the folds is the shipped one, i.e. cross-fitted == main row.
+    nf = table[(table["dataset"] == "narrative_frames_climate") & (table["scorer"] == "combined")]
+    main = nf[nf["main_setting"].eq(True)]
+    crossfit = nf[nf["setting"].str.contains("cross-fitted")]
+    assert len(main) == 1 and len(crossfit) == 1
+    assert main["macro_f1"].iloc[0] == crossfit["macro_f1"].iloc[0]
+    assert f"{framing.COMBINED_TOP_SHARE:.0%}" in main["setting"].iloc[0]
