@@ -4,6 +4,7 @@ Usage (from the repository root):
 
     .venv/bin/python bench/framing.py                 # print JSON lines, write the validation CSVs
     .venv/bin/python bench/framing.py --train-head    # also refit analysis/resources/frames/generic_head.json
+    .venv/bin/python bench/framing.py --speed         # only time the scorers on BBC News (2,225 articles)
 
 Data (read-only, via analysis.paths.dataset_path; a missing data set is skipped with a message):
 * narrative_frames_climate: 343 articles (folds 1-4; fold 5 is withheld in our copy), five
@@ -31,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.framing import (COMBINED_TOP_SHARE, FRAMES_DIR, GENERIC_FRAMES, FrameClassifier,
-                              cross_validate_frames, embed_documents, load_codebook, score_frames)
+                              cross_validate_frames, embed_documents, load_codebook, score_frames,
+                              split_sentences)
 from analysis.paths import DatasetMissingError, dataset_path
 from analysis.reliability import frame_metrics
 
@@ -224,11 +226,42 @@ def bench_gvfc(out, per_frame) -> None:
             len(texts), _accuracy(gold, proba.eq(proba.max(axis=1), axis=0)))
 
 
+def bench_speed(limit: int | None = None) -> None:
+    """Time the scorers on BBC News articles: the default scorer with a cold embedding cache (what a
+    new corpus costs), then warm (a rerun), and the dictionary scorer, which needs no embeddings."""
+    import resource
+    import tempfile
+    import time
+
+    rows = _rows("bbc_news", "bbc_news.jsonl")
+    if rows is None:
+        return
+    texts = [f"{r['title']}. {r['text']}" for r in rows[:limit]]
+    n_sentences = sum(len(split_sentences(t)) for t in texts)
+    result = {"dataset": "bbc_news", "articles": len(texts), "sentences": n_sentences}
+    with tempfile.TemporaryDirectory() as cache:
+        for label, scorer in (("default_cold_cache", "default"), ("default_warm_cache", "default"),
+                              ("dictionary", "dictionary")):
+            start = time.perf_counter()
+            score_frames(texts, scorer=scorer, cache_dir=cache)
+            seconds = time.perf_counter() - start
+            result[f"{label}_s"] = round(seconds, 2)
+            result[f"{label}_sentences_per_s"] = round(n_sentences / seconds, 1)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or os.cpu_count()
+    print(json.dumps(result))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-head", action="store_true", help="refit and save the generic-frame head")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update the CSVs")
+    parser.add_argument("--speed", action="store_true", help="only time the scorers on BBC News")
+    parser.add_argument("--limit", type=int, default=None, help="with --speed: first N articles only")
     args = parser.parse_args(argv)
+    if args.speed:
+        bench_speed(args.limit)
+        return 0
     out, per_frame = [], []
     bench_narrative_frames(out, per_frame, args.train_head)
     bench_frac(out, per_frame)

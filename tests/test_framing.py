@@ -116,6 +116,32 @@ def test_long_text_is_scored_from_all_its_sentences_not_truncated():
     assert score_frames([filler], scorer="dictionary").loc[0, "conflict"] == 0
 
 
+def _naive_dictionary_scores(sentences, book):
+    """Oracle: every frame's cue regex on every sentence, no prefilter."""
+    patterns = [re.compile("|".join(framing._cue_regex(c) for c in cues)) for cues in book["cues"]]
+    out = np.zeros((len(sentences), len(book)))
+    for i, sentence in enumerate(sentences):
+        for j, pattern in enumerate(patterns):
+            hits = len(pattern.findall(sentence.lower()))
+            out[i, j] = hits / (hits + 1.0)
+    return out
+
+
+_CUE_WORDS = ["accused", "Accusation", "attack", "row over", "tit-for-tat", "open-source", "non-aligned",
+              "$500", "billion", "data centre", "Chips", "ban", "calls for", "called on", "pre-attack",
+              "counterattack", "reaccused", "open source", "low-cost", "state-of-the-art", "ought to"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_CUE_WORDS), st.text(alphabet="abcxyz $-'.,", max_size=6)),
+                max_size=12))
+def test_dictionary_prefilter_gives_the_same_scores_as_every_regex_on_every_sentence(words):
+    book = load_codebook()
+    sentences = [" ".join(words), "".join(words), " ".join(words).upper()]
+    np.testing.assert_array_equal(framing._dictionary_sentence_scores(sentences, book),
+                                  _naive_dictionary_scores(sentences, book))
+
+
 def test_top_k_pooling_dilutes_a_single_framed_sentence():
     text = "The chip ban angered Beijing. It rained. It was cold."
     one = score_frames([text], scorer="dictionary", top_k=1).loc[0, "security_export"]
