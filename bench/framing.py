@@ -248,7 +248,7 @@ def bench_speed(limit: int | None = None) -> None:
             result[f"{label}_s"] = round(seconds, 2)
             result[f"{label}_sentences_per_s"] = round(n_sentences / seconds, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    result["threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or os.cpu_count()
+    result["cpus"] = os.cpu_count()
     print(json.dumps(result))
 
 
@@ -259,6 +259,8 @@ def main(argv=None) -> int:
     parser.add_argument("--speed", action="store_true", help="only time the scorers on BBC News")
     parser.add_argument("--limit", type=int, default=None, help="with --speed: first N articles only")
     args = parser.parse_args(argv)
+    if args.limit is not None and (args.limit < 1 or not args.speed):
+        parser.error(f"--limit must be at least 1 and goes with --speed only, got {args.limit}")
     if args.speed:
         bench_speed(args.limit)
         return 0
