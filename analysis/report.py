@@ -17,7 +17,7 @@ import pandas as pd
 
 from .paths import REPORTS_DIR
 
-__all__ = ["report_dir", "publish_figure", "publish_table", "atomic_write_bytes"]
+__all__ = ["report_dir", "publish_figure", "publish_table", "atomic_write_bytes", "compare_reports"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
@@ -76,3 +76,37 @@ def publish_figure(fig, data: pd.DataFrame, name: str, *, out_dir: str | Path | 
         fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None, "Creator": None})
     atomic_write_bytes(paths["csv"], data.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return paths
+
+
+def compare_reports(candidate: str | Path, reference: str | Path = REPORTS_DIR) -> pd.DataFrame:
+    """Compare, byte for byte, the tables and figures of a rerun with a reference report folder.
+
+    Every file that ``candidate`` has under ``tables/`` and ``figures/`` must exist in
+    ``reference`` with the same bytes: this is how a rerun on another machine (or
+    under another CPU setting) shows that it reproduces the committed study.
+
+    Args:
+        candidate: Report folder written by a rerun (``python -m analysis run --out``,
+            or ``$ANALYSIS_REPORT_DIR`` of a notebook run).
+        reference: Folder to compare with; default the committed ``reports/``.
+
+    Returns:
+        DataFrame ``file`` (relative path), ``status`` (``same``, ``differs`` or
+        ``missing in reference``), sorted by file.
+
+    Raises:
+        ValueError: ``candidate`` has no ``tables/`` or ``figures/`` files to compare.
+    """
+    candidate, reference = Path(candidate), Path(reference)
+    files = sorted(p.relative_to(candidate) for sub in ("tables", "figures") if (candidate / sub).is_dir()
+                   for p in (candidate / sub).iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise ValueError(f"{candidate} has no files under tables/ or figures/ to compare; pass the folder a "
+                         "rerun wrote (its --out or $ANALYSIS_REPORT_DIR).")
+    rows = []
+    for rel in files:
+        ref = reference / rel
+        status = ("missing in reference" if not ref.is_file()
+                  else "same" if ref.read_bytes() == (candidate / rel).read_bytes() else "differs")
+        rows.append({"file": rel.as_posix(), "status": status})
+    return pd.DataFrame(rows, columns=["file", "status"])

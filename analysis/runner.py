@@ -247,7 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--unit", default=None, help="unit of analysis for topics: paragraph, sentence or article")
     run.add_argument("--only", nargs="*", default=[], help="run only these notebooks (e.g. 01 02)")
     run.add_argument("--write-back", action="store_true", help="replace notebooks/*.ipynb with executed copies")
+    compare = sub.add_parser("compare", help="check that a rerun's tables and figures equal the committed ones, "
+                                            "byte for byte")
+    compare.add_argument("candidate", type=Path, help="report folder written by the rerun")
+    compare.add_argument("--against", type=Path, default=REPORTS_DIR, help="reference folder (default reports/)")
     args = parser.parse_args(argv)
+    if args.command == "compare":
+        return _compare(args.candidate, args.against)
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
                        codebook=args.codebook, unit=args.unit, only=args.only)
     try:
@@ -256,3 +262,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _compare(candidate: Path, against: Path) -> int:
+    from .report import compare_reports
+
+    try:
+        table = compare_reports(candidate, against)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    bad = table[table["status"] != "same"]
+    print(f"{len(table) - len(bad)} of {len(table)} files in {candidate} equal {against} byte for byte.")
+    for row in bad.itertuples():
+        print(f"  {row.status}: {row.file}")
+    return 1 if len(bad) else 0

@@ -26,18 +26,21 @@ import numpy as np
 import pandas as pd
 
 from .embeddings import MINILM_SHA256, ModelChecksumError, packaged_minilm_dir, sha256_file
+from .numerics import round_scores
 from .paths import RESOURCES_DIR
 
 __all__ = [
     "LABELS", "SCORERS", "DEFAULT_SCORER", "SENTIMENT_DIR", "SentimentModelError", "mark_target",
     "validate_targets", "predict_target_sentiment", "load_target_model", "read_validation_metrics",
-    "PRECISIONS", "bf16_supported", "tokenize_targets", "collate_targets", "encode_batch",
+    "PRECISIONS", "DEFAULT_PRECISION", "bf16_supported", "tokenize_targets", "collate_targets", "encode_batch",
 ]
 
 LABELS = ("negative", "neutral", "positive")
 SCORERS = ("target", "vader")
 DEFAULT_SCORER = "target"
-PRECISIONS = ("fp32", "bf16", "int8")
+#: ``fp64`` (default) is the reproducible one: the same probabilities on any CPU (see :mod:`analysis.numerics`).
+PRECISIONS = ("fp64", "fp32", "bf16", "int8")
+DEFAULT_PRECISION = "fp64"
 SENTIMENT_DIR = RESOURCES_DIR / "sentiment"
 WEIGHTS_FILE = "target_lora.safetensors"
 CONFIG_FILE = "config.json"
@@ -350,6 +353,8 @@ def _load_cached(folder: str, fingerprint: str, precision: str):
     if missing:
         raise SentimentModelError(f"{folder}/{WEIGHTS_FILE} lacks {sorted(missing)[:3]}...; retrain the model.")
     model.load_state_dict(state, strict=False)
+    if precision == "fp64":
+        model = model.to(torch.float64)  # before merging: a float32 merge differs across CPUs in the 7th digit
     model = _merge_lora(model).eval()
     if precision == "int8":
         with warnings.catch_warnings():  # torch flags its int8 tensor API as deprecated; the result is checked
@@ -358,11 +363,12 @@ def _load_cached(folder: str, fingerprint: str, precision: str):
     return model, tokenizer, config
 
 
-def load_target_model(folder: str | Path = SENTIMENT_DIR, *, precision: str = "fp32"):
+def load_target_model(folder: str | Path = SENTIMENT_DIR, *, precision: str = DEFAULT_PRECISION):
     """Load the verified target-sentiment model for inference: ``(model, tokenizer, config)``.
 
     The LoRA adapters are merged into the encoder's weights (same outputs, faster).
-    ``precision="int8"`` converts every linear layer to dynamic int8; ``"bf16"`` is applied
+    ``precision="fp64"`` casts the model to float64 (the reproducible default);
+    ``"int8"`` converts every linear layer to dynamic int8; ``"bf16"`` is applied
     at prediction time (autocast), so it loads the same model as ``"fp32"``.
 
     Raises:
@@ -374,15 +380,18 @@ def load_target_model(folder: str | Path = SENTIMENT_DIR, *, precision: str = "f
         raise ValueError(f"Unknown precision {precision!r}; use one of {PRECISIONS}.")
     sums = verify_artefact(folder)
     fingerprint = "|".join(f"{k}:{v}" for k, v in sorted(sums.items()))
-    return _load_cached(str(Path(folder)), fingerprint, "int8" if precision == "int8" else "fp32")
+    return _load_cached(str(Path(folder)), fingerprint, precision if precision in ("int8", "fp64") else "fp32")
 
 
 def predict_proba_target(model, tokenizer, sentences, spans, *, max_length: int, batch_size: int,
-                         precision: str = "fp32") -> np.ndarray:
-    """Class probabilities ``(n, 3)`` in :data:`LABELS` order.
+                         precision: str = DEFAULT_PRECISION) -> np.ndarray:
+    """Class probabilities ``(n, 3)`` in :data:`LABELS` order, rounded to 6 decimals.
 
     Sentences are tokenised once and batched by token length (little padding); each
     row's probabilities do not depend on its batch neighbours beyond float rounding.
+    With ``precision="fp64"`` that rounding (about 1e-16) is far below the 6 decimals
+    kept, so the probabilities are the same whatever the batch, the thread count or
+    the CPU's kernels; the other precisions are faster but not reproducible across CPUs.
     """
     import contextlib
 
@@ -398,8 +407,8 @@ def predict_proba_target(model, tokenizer, sentences, spans, *, max_length: int,
         for i in range(0, len(order), batch_size):
             idx = order[i:i + batch_size]
             batch = collate_targets([items[j] for j in idx], tokenizer.pad_token_id or 0)
-            probs[idx] = torch.softmax(model(**batch).float(), dim=-1).numpy()
-    return probs
+            probs[idx] = torch.softmax(model(**batch).double(), dim=-1).numpy()
+    return round_scores(probs)
 
 
 def _score_target(sentences, spans, *, batch_size: int, model_dir, precision: str) -> pd.DataFrame:
@@ -411,13 +420,13 @@ def _score_target(sentences, spans, *, batch_size: int, model_dir, precision: st
                                  batch_size=batch_size, precision=precision)
     out = pd.DataFrame(probs, columns=OUTPUT_COLUMNS[1:4])
     out.insert(0, "label", np.asarray(LABELS, dtype=object)[probs.argmax(1)] if len(probs) else [])
-    out["score"] = out["p_positive"] - out["p_negative"]
+    out["score"] = round_scores(out["p_positive"] - out["p_negative"])
     return out
 
 
 def predict_target_sentiment(
     sentences, spans, *, scorer: str = DEFAULT_SCORER, batch_size: int = 64, model_dir: str | Path = SENTIMENT_DIR,
-    precision: str = "fp32",
+    precision: str = DEFAULT_PRECISION,
 ) -> pd.DataFrame:
     """Sentiment toward the target at ``spans`` in each sentence.
 
@@ -429,8 +438,9 @@ def predict_target_sentiment(
             (sentence-level VADER baseline, ignores the span except for validation).
         batch_size: Sentences per encoder batch (``"target"`` only).
         model_dir: Folder of the trained artefact (tests point it at corrupted copies).
-        precision: ``"target"`` only. ``"fp32"`` (default; the study and the headline
-            validation figures), ``"bf16"`` (bfloat16 autocast: about 2x faster on CPUs
+        precision: ``"target"`` only. ``"fp64"`` (default; the study: the same
+            probabilities on any CPU, about 2x slower than fp32), ``"fp32"`` (the headline
+            validation figures; equal to fp64 to about 1e-6 but not across CPUs), ``"bf16"`` (bfloat16 autocast: about 2x faster on CPUs
             with native bf16, probabilities within about 0.01 of fp32) or ``"int8"``
             (dynamic int8 linears: about 2x faster anywhere, macro-F1 about 0.01 lower).
             Validation figures for each are in ``validation_metrics.csv``.

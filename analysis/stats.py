@@ -12,6 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .numerics import round_significant
+
 __all__ = ["bootstrap_mean_ci", "bootstrap_by_group", "permutation_test"]
 
 
@@ -34,7 +36,8 @@ def bootstrap_mean_ci(
         random_state: Seed for the generator.
 
     Returns:
-        ``(estimate, ci_low, ci_high)``; all NaN when ``values`` is empty. With a
+        ``(estimate, ci_low, ci_high)`` to 10 significant digits (the same on any CPU;
+        see :mod:`analysis.numerics`); all NaN when ``values`` is empty. With a
         single cluster the interval collapses to the estimate (no information).
 
     Raises:
@@ -60,7 +63,8 @@ def bootstrap_mean_ci(
     boot = (weights @ sums) / (weights @ counts)
     alpha = (1.0 - ci) / 2.0
     low, high = np.quantile(boot, [alpha, 1.0 - alpha])
-    return estimate, float(low), float(high)
+    # Rounded: the matrix products and the quantile differ across CPUs in the last bit only.
+    return round_significant(estimate), round_significant(low), round_significant(high)
 
 
 def bootstrap_by_group(
@@ -128,7 +132,7 @@ def permutation_test(
            "n_a": int(x.size), "n_b": int(y.size)}
     if x.size < 2 or y.size < 2:
         if x.size and y.size:
-            out["difference"] = stat(x, y)
+            out["difference"] = round_significant(stat(x, y))
         return out
     observed = stat(x, y)
     pooled = np.concatenate([x, y])
@@ -139,6 +143,6 @@ def permutation_test(
         if abs(stat(perm[: x.size], perm[x.size:])) >= abs(observed) - 1e-12:
             hits += 1
     sd = np.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2))
-    out.update(difference=observed, p_value=(hits + 1) / (n_perm + 1),
-               cohens_d=float(observed / sd) if sd > 0 else float("nan"))
+    out.update(difference=round_significant(observed), p_value=(hits + 1) / (n_perm + 1),
+               cohens_d=round_significant(float(observed / sd)) if sd > 0 else float("nan"))
     return out

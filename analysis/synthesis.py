@@ -183,7 +183,7 @@ def plot_portraits(p: Portraits):
     axes[1].set_ylim(-1.05, 1.05)
     ax = axes[2]
     frames = p.frames[p.frames["country"].isin(p.countries)] if len(p.frames) else p.frames
-    top = (frames.groupby("frame")["estimate"].max().sort_values(ascending=False).head(4).index
+    top = (frames.groupby("frame")["estimate"].max().sort_values(ascending=False, kind="stable").head(4).index
            if len(frames) else [])
     width = 0.8 / max(len(p.countries), 1)
     for j, c in enumerate(p.countries):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .numerics import round_table
 from .stats import bootstrap_by_group
 
 __all__ = ["link_mention_topics", "summarize_country_coverage", "topic_shares_by_country", "topic_prevalence_effects",
@@ -232,7 +233,8 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
                          "ci_high": float(hi[j, i]), "n_units": int((units["country"] == country).sum()),
                          "n_docs": int(units.loc[units["country"] == country, "doc_id"].nunique()),
                          "n_boot_valid": int(valid.sum()), "controls": controls})
-    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    # Least squares through BLAS: the last bit depends on the CPU, the 10th digit does not.
+    return round_table(pd.DataFrame(rows, columns=EFFECT_COLUMNS))
 
 
 def _weighted_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_country: int) -> np.ndarray:
@@ -263,7 +265,7 @@ def plot_topic_shares(shares: pd.DataFrame, *, title: str = "Topic share within 
     import matplotlib.pyplot as plt
 
     _check(shares, ["country", "topic_label", "share", "ci_low", "ci_high"], "shares")
-    labels = list(dict.fromkeys(shares.sort_values("topic")["topic_label"])) if len(shares) else []
+    labels = list(dict.fromkeys(shares.sort_values("topic", kind="stable")["topic_label"])) if len(shares) else []
     countries = list(dict.fromkeys(shares["country"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 2) + 1.2))
     _dodge(ax, shares, labels, countries, "share")
@@ -278,7 +280,7 @@ def plot_topic_effects(effects: pd.DataFrame, *, title: str | None = None):
     import matplotlib.pyplot as plt
 
     _check(effects, ["country", "topic_label", "estimate", "ci_low", "ci_high"], "effects")
-    labels = list(dict.fromkeys(effects.sort_values("topic")["topic_label"])) if len(effects) else []
+    labels = list(dict.fromkeys(effects.sort_values("topic", kind="stable")["topic_label"])) if len(effects) else []
     countries = list(dict.fromkeys(effects["country"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 2) + 1.2))
     _dodge(ax, effects, labels, countries, "estimate")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .numerics import round_significant, round_table
 from .topics import TOKEN_PATTERN, TopicModel, load_topic_stopwords
 
 __all__ = [
@@ -91,7 +92,7 @@ def topic_npmi(topic_words, documents: Sequence[str], *, top_n: int = 10) -> pd.
                   for a, b in itertools.combinations(words, 2)]
         rows.append({"topic": key, "npmi": float(np.mean(scores)) if scores else float("nan"),
                      "n_pairs": len(scores)})
-    return pd.DataFrame(rows, columns=["topic", "npmi", "n_pairs"])
+    return round_table(pd.DataFrame(rows, columns=["topic", "npmi", "n_pairs"]))
 
 
 def _pair_npmi(p_ij: float, p_i: float, p_j: float) -> float:
@@ -105,7 +106,7 @@ def _pair_npmi(p_ij: float, p_i: float, p_j: float) -> float:
 def npmi_coherence(topic_words, documents: Sequence[str], *, top_n: int = 10) -> float:
     """Mean topic NPMI (see :func:`topic_npmi`); NaN when no topic has two words."""
     scores = topic_npmi(topic_words, documents, top_n=top_n)["npmi"].dropna()
-    return float(scores.mean()) if len(scores) else float("nan")
+    return round_significant(float(scores.mean())) if len(scores) else float("nan")
 
 
 def topic_diversity(topic_words, *, top_n: int = 10) -> float:
@@ -198,7 +199,7 @@ def topic_stability(fits: Sequence[TopicFit], *, top_n: int = 10) -> pd.DataFram
     rows = [{"seed_a": a.seed, "seed_b": b.seed, "ari": float(adjusted_rand_score(a.assignments, b.assignments)),
              "matched_share": match_topics(a.topic_words, b.topic_words, top_n=top_n)}
             for a, b in itertools.combinations(fits, 2)]
-    return pd.DataFrame(rows, columns=["seed_a", "seed_b", "ari", "matched_share"])
+    return round_table(pd.DataFrame(rows, columns=["seed_a", "seed_b", "ari", "matched_share"]))
 
 
 def subsample_stability(fit: Callable, documents: Sequence[str], *, embeddings: np.ndarray | None = None,
@@ -251,7 +252,7 @@ def subsample_stability(fit: Callable, documents: Sequence[str], *, embeddings: 
         shared = np.intersect1d(picks[0], picks[1])
         rows.append({"pair": r, "n_shared": len(shared),
                      "ari": float(adjusted_rand_score(labels[0][shared], labels[1][shared]))})
-    return pd.DataFrame(rows, columns=["pair", "n_shared", "ari"])
+    return round_table(pd.DataFrame(rows, columns=["pair", "n_shared", "ari"]))
 
 
 def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | None = None,
@@ -299,5 +300,5 @@ def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | N
                      "diversity": float(np.mean([topic_diversity(f.topic_words, top_n=top_n) for f in fits])),
                      "stability_ari": float(stab["ari"].mean()), "matched_share": float(stab["matched_share"].mean()),
                      "subsample_ari": sub, "n_seeds": len(fits)})
-    return pd.DataFrame(rows, columns=["model", "n_topics", "npmi", "diversity", "stability_ari",
-                                       "matched_share", "subsample_ari", "n_seeds"])
+    return round_table(pd.DataFrame(rows, columns=["model", "n_topics", "npmi", "diversity", "stability_ari",
+                                       "matched_share", "subsample_ari", "n_seeds"]))

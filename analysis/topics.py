@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .embeddings import DEFAULT_CACHE_DIR, DEFAULT_MODEL, embed_texts, load_embedder
+from .numerics import round_scores
 from .paths import RESOURCES_DIR
 
 __all__ = [
@@ -48,6 +49,57 @@ CLUSTERINGS = ("spectral", "auto", "hdbscan", "kmeans")
 
 def _below_error(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.ERROR
+
+
+class _StableNumpy:
+    """NumPy as BERTopic sees it while fitting: ``argsort``/``argpartition`` order ties by position.
+
+    NumPy's default sorts pick a SIMD implementation per CPU (AVX-512, AVX2 or scalar) and
+    these order equal values differently, already for 10 elements. c-TF-IDF rows hold long
+    runs of equal scores (every word seen once in a topic), so BERTopic's candidate keywords
+    and representative documents changed with the CPU. A stable sort satisfies both
+    functions' contracts and breaks ties the same way everywhere: by value, then by position.
+    """
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def argsort(a, axis=-1, kind=None, order=None, **kwargs):
+        return np.argsort(a, axis=axis, kind="stable", order=order)
+
+    @staticmethod
+    def argpartition(a, kth, axis=-1, kind=None, order=None):
+        return np.argsort(a, axis=axis, kind="stable", order=order)
+
+
+class _StableSortFrame(pd.DataFrame):
+    """A DataFrame whose ``sort_values`` is stable (BERTopic numbers topics by size: ties by first appearance)."""
+
+    def sort_values(self, *args, **kwargs):
+        kwargs["kind"] = "stable"
+        return super().sort_values(*args, **kwargs)
+
+
+class _StablePandas:
+    def __getattr__(self, name):
+        return _StableSortFrame if name == "DataFrame" else getattr(pd, name)
+
+
+@contextmanager
+def _stable_bertopic_sorts():
+    """Inside the block, BERTopic's modules sort stably (see :class:`_StableNumpy`); restored after."""
+    import bertopic._bertopic as core
+    import bertopic.representation._keybert as keybert
+    import bertopic.representation._mmr as mmr
+
+    saved = [(core, "np", core.np), (core, "pd", core.pd), (keybert, "np", keybert.np), (mmr, "np", mmr.np)]
+    core.np, core.pd, keybert.np, mmr.np = _StableNumpy(), _StablePandas(), _StableNumpy(), _StableNumpy()
+    try:
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 @contextmanager
@@ -119,7 +171,8 @@ class _CachedEmbedder:
                 self.model, self.cache_dir = model, cache_dir
 
             def embed(self, documents, verbose=False):
-                return embed_texts(list(documents), model=self.model, cache_dir=self.cache_dir)
+                # float64: BERTopic's keyword similarities then differ across CPUs by ~1e-16, not ~1e-7.
+                return embed_texts(list(documents), model=self.model, cache_dir=self.cache_dir).astype(np.float64)
 
         return _Backend()
 
@@ -226,7 +279,7 @@ class TopicModel:
             ValueError: Fewer than 2 documents, an empty/non-string document, bad
                 ``clustering``, or embeddings whose row count differs from the documents.
         """
-        with _quiet_bertopic():
+        with _quiet_bertopic(), _stable_bertopic_sorts():
             return self._fit(docs, embeddings)
 
     def _fit(self, docs, embeddings):
@@ -237,7 +290,9 @@ class TopicModel:
         embedder = load_embedder(self.embedding_model)
         if embeddings is None:
             embeddings = embed_texts(texts, model=embedder, cache_dir=self.cache_dir)
-        embeddings = np.asarray(embeddings, dtype=np.float32)
+        # float64 from here on: the quantised vectors exactly, with float64's margin in every product,
+        # k-NN search and eigensolver step (see analysis.numerics).
+        embeddings = np.asarray(embeddings, dtype=np.float64)
         if embeddings.shape[0] != n:
             raise ValueError(f"embeddings has {embeddings.shape[0]} rows for {n} documents; embed the same list.")
         self.notes_: list[str] = []
@@ -412,7 +467,7 @@ def _centroid_probability(embeddings: np.ndarray, topics: np.ndarray, temperatur
     norm = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
     logits = norm @ cents.T / temperature
     logits -= logits.max(axis=1, keepdims=True)
-    soft = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    soft = round_scores(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
     col = {t: i for i, t in enumerate(ids)}
     for i, t in enumerate(topics):
         if t != -1:

@@ -174,7 +174,9 @@ def test_default_scorer_pools_a_texts_best_sentences_by_its_length(tmp_path, n_s
     scores = score_frames([*sentences, " ".join(sentences)], scorer="default", cache_dir=tmp_path)
     per_sentence = scores.iloc[:n_sentences].to_numpy()
     expected = np.sort(per_sentence, axis=0)[::-1][:k].mean(axis=0)
-    np.testing.assert_allclose(scores.iloc[n_sentences].to_numpy(), expected, atol=1e-9)
+    # Scores are rounded to 6 decimals before and after pooling (analysis.numerics), so the pooled score
+    # equals the mean of the rounded sentence scores to that precision, on any CPU.
+    np.testing.assert_allclose(scores.iloc[n_sentences].to_numpy(), expected, atol=1e-6)
     assert framing.COMBINED_TOP_SHARE == 0.15
 
 

@@ -152,8 +152,8 @@ def test_target_scorer_batching_and_order_invariant():
     spans = [span_of(s, t) for s, t, _ in TARGET_CASES][::-1]
     one = sm.predict_target_sentiment(sentences, spans, batch_size=1)
     many = sm.predict_target_sentiment(sentences, spans, batch_size=64)
-    np.testing.assert_allclose(one[["p_negative", "p_neutral", "p_positive"]],
-                               many[["p_negative", "p_neutral", "p_positive"]], atol=1e-4)
+    # fp64 (the default): batch padding changes the float64 result in the 16th digit, far below the 6 kept.
+    pd.testing.assert_frame_equal(one, many)
     assert one["label"].tolist() == [c[2] for c in TARGET_CASES][::-1]
 
 
