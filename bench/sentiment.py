@@ -3,8 +3,8 @@
 Run: ``nice -n 5 .venv/bin/python bench/sentiment.py [--threads 2] [--batch-size 64] [--repeats 2]``
 
 Scores every target of ``dev_rw``, ``dev_mt`` and ``test_mt`` (1,819 mentions) with VADER and
-with the ``target`` scorer in each precision (``fp32``, the study's; ``bf16`` autocast; dynamic
-``int8``), and prints one JSON line per scorer: mentions/s (best of ``--repeats`` timed passes,
+with the ``target`` scorer in each precision (``fp64``, the study's default and the same on any
+CPU; ``fp32``; ``bf16`` autocast; dynamic ``int8``), and prints one JSON line per scorer: mentions/s (best of ``--repeats`` timed passes,
 after an untimed warm-up) and macro-F1 per split from the same predictions, so speed and
 validity come from one run. Skips with a message when the shared data is absent.
 Target (issue 5): >= 200 target mentions/s on a 2-core CPU.

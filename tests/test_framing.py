@@ -146,7 +146,7 @@ def test_top_k_pooling_dilutes_a_single_framed_sentence():
     text = "The chip ban angered Beijing. It rained. It was cold."
     one = score_frames([text], scorer="dictionary", top_k=1).loc[0, "security_export"]
     three = score_frames([text], scorer="dictionary", top_k=3).loc[0, "security_export"]
-    assert three == pytest.approx(one / 3)
+    assert three == pytest.approx(one / 3, abs=1e-6)  # scores keep 6 decimals (analysis.numerics)
 
 
 @pytest.mark.parametrize("share, n_sentences, k", [
@@ -159,7 +159,7 @@ def test_top_share_pools_the_best_ceil_share_of_sentences(share, n_sentences, k)
     best = score_frames([framed], scorer="dictionary").loc[0, "security_export"]
     pooled = score_frames([text], scorer="dictionary", top_share=share).loc[0, "security_export"]
     assert best > 0
-    assert pooled == pytest.approx(best / k)
+    assert pooled == pytest.approx(best / k, abs=1e-6)  # scores keep 6 decimals (analysis.numerics)
 
 
 @pytest.mark.parametrize("n_sentences, k", [(3, 1), (6, 1), (7, 2), (20, 3)])
@@ -315,7 +315,8 @@ def test_default_scorer_is_the_mean_of_seeded_and_zero_shot(tmp_path):
     texts = CONFLICT_CORPUS + ["Officials clashed over who pays the $2 billion bill."]
     both = [score_frames(texts, scorer=s, cache_dir=tmp_path) for s in ("seeded", "zero_shot")]
     default = score_frames(texts, cache_dir=tmp_path)
-    pd.testing.assert_frame_equal(default, (both[0] + both[1]) / 2)
+    # Averaged before rounding to 6 decimals, the components after: equal to that precision.
+    pd.testing.assert_frame_equal(default, (both[0] + both[1]) / 2, check_exact=False, rtol=0, atol=1e-6)
     assert default.attrs["dictionary_fallback"] == both[0].attrs["dictionary_fallback"]
 
 
