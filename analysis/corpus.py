@@ -11,7 +11,10 @@ Conventions:
 
 - ``published`` is timezone-naive UTC (``datetime64[ns]``): aware inputs are
   converted to UTC then made naive; naive inputs and dates stated in the text
-  are taken as UTC. Missing dates are ``NaT``.
+  are taken as UTC. Missing dates are ``NaT``. Bare numbers are Unix time
+  (s/ms/us/ns) or YYYYMMDD when that lands in 1990-2100, else rejected; the
+  order of ``NN/NN/YYYY`` dates is decided per input file (``dayfirst``). How
+  each date was read, or why it was rejected, is in ``date_evidence``.
 - ``doc_id``: the file stem for folder input; the ``id``-like column for
   tables; otherwise ``<file stem>_<row:05d>``.
 - NewsAPI-style records: ``text`` is the description and the content snippet
@@ -36,7 +39,8 @@ from analysis.duplicates import find_duplicates
 from analysis.language import detect_language
 from analysis.paths import PACKAGE_DIR, PROJECT_ROOT, PROCESSED_DIR, RESOURCES_DIR, SEED_CORPUS_DIR
 from analysis.segmentation import SENTENCE_COLUMNS, PARAGRAPH_COLUMNS, segment_articles
-from analysis.sources import CorpusInputError, read_records
+from analysis.sources import METADATA_FILE, CorpusInputError, read_records
+from analysis.dates import check_dayfirst, resolve_dates
 from analysis.text import clean_text, has_mojibake, load_boilerplate_rules, normalize_text, parse_date
 
 __all__ = ["load_corpus", "load_corpus_audited", "PARAGRAPH_COLUMNS", "SENTENCE_COLUMNS", "prepare_corpus", "CorpusTables", "CorpusInputError",
@@ -50,7 +54,7 @@ CLEANING_LOG_COLUMNS = ["doc_id", "source_path", "rule", "scope", "reason", "rem
 PIPELINE_VERSION = "1"
 _OUTPUTS = ["articles.parquet", "paragraphs.parquet", "sentences.parquet", "exclusions.csv",
             "cleaning_log.csv"]
-_CODE_FILES = ["corpus.py", "sources.py", "text.py", "webpage.py", "segmentation.py",
+_CODE_FILES = ["corpus.py", "dates.py", "sources.py", "text.py", "webpage.py", "segmentation.py",
                "language.py", "duplicates.py"]
 _RESOURCE_FILES = ["boilerplate_rules.csv", "corpus_column_aliases.csv",
                    "sentence_abbreviations.csv", "sentence_starters.csv",
@@ -91,28 +95,14 @@ def _text_of(record: dict) -> str:
     return "\n\n".join(part for part in (description, body) if part.strip())
 
 
-def _parse_published(value) -> pd.Timestamp | None:
-    """Parse a metadata date to naive UTC; None when empty or unparseable."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        return parse_date(str(value))
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp
-
-
 def _language_code(value) -> str:
     """'EN', 'en-US', 'en_GB', 'English' -> 'en'; other values lower-cased, region dropped."""
     code = re.split(r"[-_ ]", str(value or "").strip().lower())[0]
     return "en" if code in {"english", "eng"} else code
 
 
-def _build_row(record: dict, *, clean: bool, rules) -> tuple[dict, list[dict]]:
+def _build_row(record: dict, *, clean: bool, rules, date: tuple[pd.Timestamp | None, str]
+               ) -> tuple[dict, list[dict]]:
     body = _text_of(record)
     raw = record["raw_text"] if "raw_text" in record else body
     title = str(record.get("title") or "").strip()
@@ -123,14 +113,10 @@ def _build_row(record: dict, *, clean: bool, rules) -> tuple[dict, list[dict]]:
         text, title, captured, log = result.text, title or result.title, result.captured, result.log
     else:
         text, captured = normalised.strip(), {}
-    published, evidence = _parse_published(record.get("published")), ""
-    if published is not None:
-        evidence = f"metadata: {record.get('published')}"
-    elif captured.get("published") and parse_date(captured["published"]) is not None:
+    published, evidence = date
+    if published is None and captured.get("published") and parse_date(captured["published"]) is not None:
         published = parse_date(captured["published"])
-        evidence = f"text: {captured['published_evidence']}"
-    elif record.get("published"):
-        evidence = f"unparseable metadata date: {record.get('published')}"
+        evidence = f"text: {captured['published_evidence']}" + (f"; {evidence}" if evidence else "")
     language = _language_code(record.get("language"))
     if language:
         lang_evidence = "metadata"
@@ -169,7 +155,7 @@ def _display_path(file: Path, corpus: Path) -> str:
 
 
 def load_corpus_audited(path: str | Path, *, clean: bool = True, on_bad_lines: str = "error",
-                        rules_path: str | Path | None = None
+                        rules_path: str | Path | None = None, dayfirst: bool | None = None
                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Load a corpus and return the articles with their audit trail.
 
@@ -178,20 +164,25 @@ def load_corpus_audited(path: str | Path, *, clean: bool = True, on_bad_lines: s
     Returns:
         ``(articles, cleaning_log, problems)``: the table :func:`load_corpus`
         returns; the removals (CLEANING_LOG_COLUMNS); the input problems skipped
-        with ``on_bad_lines="skip"`` (EXCLUSION_COLUMNS, reason bad_json_line or
-        unreadable_file).
+        with ``on_bad_lines="skip"`` (EXCLUSION_COLUMNS, reason bad_json_line,
+        bad_csv_row or unreadable_file). How each date was read is in the
+        articles' ``date_evidence`` column.
     """
+    check_dayfirst(dayfirst)
     path = Path(path)
     records, problems = read_records(path, on_bad_lines=on_bad_lines)
     if not records:
         raise CorpusInputError(f"{path}: no readable documents.")
     _assign_ids(records, path)
+    dates = resolve_dates(records, dayfirst=dayfirst, group_of=lambda record: str(
+        path / METADATA_FILE if "published" in record.get("metadata_fields", "").split(",")
+        else record["source_path"]))
     for item in records + problems:
         item["source_path"] = _display_path(Path(item["source_path"]), path)
     rules = load_boilerplate_rules(rules_path) if clean else None
     rows, log_rows = [], []
-    for record in records:
-        row, log = _build_row(record, clean=clean, rules=rules)
+    for record, date in zip(records, dates):
+        row, log = _build_row(record, clean=clean, rules=rules, date=date)
         rows.append(row)
         log_rows.extend({"doc_id": row["doc_id"], "source_path": row["source_path"], **entry}
                         for entry in log)
@@ -207,7 +198,8 @@ def load_corpus_audited(path: str | Path, *, clean: bool = True, on_bad_lines: s
 
 
 def load_corpus(path: str | Path, *, clean: bool = True, on_bad_lines: str = "error",
-                rules_path: str | Path | None = None) -> pd.DataFrame:
+                rules_path: str | Path | None = None, dayfirst: bool | None = None
+                ) -> pd.DataFrame:
     """Load a corpus into the canonical articles table.
 
     Args:
@@ -218,6 +210,17 @@ def load_corpus(path: str | Path, *, clean: bool = True, on_bad_lines: str = "er
             file; ``"skip"`` loads the rest and warns naming the lines skipped
             (:func:`load_corpus_audited` returns them as a table).
         rules_path: Alternative boilerplate rules CSV.
+        dayfirst: Order of numeric dates such as ``01/02/2025`` (also with ``.``
+            or ``-`` and two-digit years). ``None`` (default) decides per input
+            file (per metadata.csv for a folder): day-first if some date there
+            is valid only day-first (``13/02/2025``), month-first if some is
+            valid only month-first, an error if both occur, and month-first
+            (``DEFAULT_DAYFIRST``, with a warning) if every date is ambiguous.
+            ``True``/``False`` forces the order; dates invalid in it are left
+            empty and warned about. The order used is stated in date_evidence.
+            Bare numbers are read as Unix seconds/milliseconds/microseconds/
+            nanoseconds or YYYYMMDD when that gives a date in 1990-2100, and
+            are otherwise rejected (left empty, warned about, never 1970).
 
     Returns:
         One row per document: doc_id, outlet, published (naive UTC, may be NaT),
@@ -230,13 +233,17 @@ def load_corpus(path: str | Path, *, clean: bool = True, on_bad_lines: str = "er
 
     Raises:
         CorpusInputError: Missing path, empty/unreadable file, unsupported
-            format, no text column, duplicate ids, or bad lines (with "error").
+            format, no text column, duplicate column names or several columns
+            for one field, duplicate ids, bad lines (with "error"), or dates of
+            one file that mix day-first and month-first order (with
+            ``dayfirst=None``).
+        ValueError: ``dayfirst`` or ``on_bad_lines`` is not an accepted value.
 
     Example:
         >>> articles = load_corpus(SEED_CORPUS_DIR)  # doctest: +SKIP
     """
     table, _, problems = load_corpus_audited(path, clean=clean, on_bad_lines=on_bad_lines,
-                                             rules_path=rules_path)
+                                             rules_path=rules_path, dayfirst=dayfirst)
     if len(problems):
         warnings.warn(f"{path}: skipped {len(problems)} bad input(s): "
                       + "; ".join(problems["detail"].head(20)), stacklevel=2)
@@ -342,7 +349,7 @@ def _read_outputs(out_dir: Path) -> dict[str, pd.DataFrame]:
 def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None = None,
                    min_chars: int = 100, near_duplicate_threshold: float = 0.8,
                    languages: tuple[str, ...] = ("en",), on_bad_lines: str = "error",
-                   force: bool = False) -> CorpusTables:
+                   dayfirst: bool | None = None, force: bool = False) -> CorpusTables:
     """Load, clean, filter and segment a corpus; write and cache the processed tables.
 
     Args:
@@ -354,6 +361,7 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
             is a near duplicate of an earlier one.
         languages: Language codes kept; others are excluded (non_english).
         on_bad_lines: See :func:`load_corpus`; skipped inputs appear in exclusions.
+        dayfirst: Order of NN/NN/YYYY dates; see :func:`load_corpus`.
         force: Rebuild even when the cache is up to date.
 
     Returns:
@@ -369,18 +377,20 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
     path = Path(path) if path is not None else SEED_CORPUS_DIR
     if min_chars < 0:
         raise ValueError(f"min_chars must be >= 0, got {min_chars}")
+    check_dayfirst(dayfirst)
     if not path.exists():
         raise CorpusInputError(f"{path}: no such file or folder. Pass the corpus folder or file.")
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(path)
     manifest = {"inputs": _input_hashes(path), "code": _code_hash(),
                 "params": {"min_chars": min_chars, "languages": list(languages),
                            "near_duplicate_threshold": near_duplicate_threshold,
-                           "on_bad_lines": on_bad_lines}}
+                           "on_bad_lines": on_bad_lines, "dayfirst": dayfirst}}
     manifest_path = out_dir / "manifest.json"
     if (not force and manifest_path.exists() and all((out_dir / f).exists() for f in _OUTPUTS)
             and json.loads(manifest_path.read_text(encoding="utf-8")) == manifest):
         return CorpusTables(**_read_outputs(out_dir), out_dir=out_dir, reused=True)
-    articles, cleaning_log, problems = load_corpus_audited(path, on_bad_lines=on_bad_lines)
+    articles, cleaning_log, problems = load_corpus_audited(path, on_bad_lines=on_bad_lines,
+                                                           dayfirst=dayfirst)
     exclusions = _exclude(articles, min_chars=min_chars, languages=languages,
                           threshold=near_duplicate_threshold)
     exclusions = pd.concat([problems, exclusions], ignore_index=True) if len(problems) else exclusions

@@ -52,6 +52,14 @@ MENTION_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "
 _ODD_SPACE = re.compile(r"[^\S ]| {2,}")
 _MIN_UPPER_LEN = 4
 _BARE_POSSESSIVE_KINDS = {"name", "place", "person", "organisation"}
+#: Scripts written without spaces between words (Han, kana, Hangul): an alias in them ("中国", "マレーシア")
+#: has no word boundary to check, or it would never match inside "中国的".
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]")
+
+
+def _word_edge(ch: str) -> bool:
+    """Whether an alias edge ``ch`` needs a word boundary beside it (letters and digits, not CJK)."""
+    return ch.isalnum() and not _UNSPACED.match(ch)
 
 
 class _Matcher:
@@ -72,15 +80,15 @@ class _Matcher:
             else:
                 keys = {canonical_alias(alias)}
             for key in keys:
-                automaton.add_word(key, (len(key), i, alias[0].isalnum(), alias[-1].isalnum(), 0))
+                automaton.add_word(key, (len(key), i, _word_edge(alias[0]), _word_edge(alias[-1]), 0))
                 # News feeds often lose the apostrophe of a possessive ("Chinas", "OpenAIs"): accept
                 # alias + "s" for proper nouns unless that spelling is itself an alias ("Americans").
-                if kind in _BARE_POSSESSIVE_KINDS and key[-1:].isalpha() and key[-1] != "s":
+                if kind in _BARE_POSSESSIVE_KINDS and key[-1:].isalpha() and key[-1] != "s" and _word_edge(key[-1]):
                     # "CHINAS" in a headline, but never "USS" or "SMICS"
                     headline = key.isupper() and len(key) >= _MIN_UPPER_LEN and key[-1] != "S"
                     for plural in {key + "s", key + "S" if headline else key + "s"}:
                         if canonical_alias(plural) not in taken:
-                            automaton.add_word(plural, (len(plural), i, alias[0].isalnum(), True, 1))
+                            automaton.add_word(plural, (len(plural), i, _word_edge(alias[0]), True, 1))
         for automaton in (self.folded, self.exact):
             automaton.make_automaton()
         self.exclusion = compile_exclusions(exclusions["pattern"])

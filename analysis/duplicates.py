@@ -36,10 +36,22 @@ def _crc32(data: bytes) -> int:
     return zlib.crc32(data)
 
 
+_CHUNK = 20_000  # shingles hashed per batch: 128 x 20,000 x 8 bytes = 20 MB at a time
+
+
 def _minhash(shingles: set[str], template: MinHash) -> MinHash:
     m = MinHash(num_perm=len(template), seed=template.seed, hashfunc=_crc32,
                 permutations=template.permutations, scheme=template.scheme)
-    m.update_batch([s.encode("utf-8") for s in shingles])
+    # In chunks: update_batch hashes a whole batch into a (num_perm x n) array at once, 8 GB for the
+    # 8 M shingles of one 50 MB document; MinHash is a running minimum, so chunks give the same result.
+    batch: list[bytes] = []
+    for shingle in shingles:
+        batch.append(shingle.encode("utf-8"))
+        if len(batch) == _CHUNK:
+            m.update_batch(batch)
+            batch = []
+    if batch:
+        m.update_batch(batch)
     return m
 
 

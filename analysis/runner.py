@@ -18,12 +18,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, SEED_CORPUS_DIR
+from . import __version__
+from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REPORTS_DIR, SEED_CORPUS_DIR
 from .report import atomic_write_bytes
 
-__all__ = ["StudyRunError", "RunConfig", "list_notebooks", "run_study", "render_index", "strip_volatile_metadata"]
+__all__ = ["StudyRunError", "RunConfig", "list_notebooks", "run_study", "render_index", "strip_volatile_metadata",
+           "check_output_folder", "check_countries", "REPORT_MARKER"]
 
 SYNTHESIS_PREFIX = "06_"
+#: Written into every report folder; a non-empty ``--out`` without it is someone else's folder.
+REPORT_MARKER = "analysis-report.json"
 
 
 class StudyRunError(RuntimeError):
@@ -43,6 +47,7 @@ class RunConfig:
     countries: list[str] | None = None
     codebook: Path | None = None
     unit: str | None = None
+    dayfirst: bool | None = None
     only: list[str] = field(default_factory=list)
     notebooks_dir: Path = NOTEBOOKS_DIR
 
@@ -61,6 +66,8 @@ class RunConfig:
             params["frame_codebook"] = str(Path(self.codebook).resolve())
         if self.unit is not None:
             params["unit"] = self.unit
+        if self.dayfirst is not None:
+            params["dayfirst"] = bool(self.dayfirst)
         return params
 
 
@@ -121,7 +128,9 @@ def render_index(out: Path, pages: list[Path]) -> Path:
     items = "\n".join(
         f'<li><a href="{html.escape(p.name)}">{html.escape(_title_of(out / "notebooks" / (p.stem + ".ipynb")))}</a>'
         f' <span class="file">{html.escape(p.name)}</span></li>' for p in pages)
-    figures = sorted((out / "figures").glob("*.png")) if (out / "figures").is_dir() else []
+    # Figures published by the notebooks come with their PNG, SVG and CSV; other images are not ours.
+    figures = sorted(f for f in (out / "figures").glob("*.png") if f.with_suffix(".csv").is_file()
+                     and f.with_suffix(".svg").is_file()) if (out / "figures").is_dir() else []
     figs = "\n".join(
         f'<figure><a href="figures/{html.escape(f.name)}"><img src="figures/{html.escape(f.name)}" '
         f'alt="{html.escape(f.stem)}" width="320"></a><figcaption>{html.escape(f.stem)} '
@@ -186,13 +195,73 @@ def _screenshot_synthesis(out: Path, log) -> None:
         log(f"No screenshot of the synthesis page: {exc}")
 
 
-def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list[Path]:
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_folder(out: str | Path, corpus: str | Path | None, *, overwrite: bool = False) -> Path:
+    """Refuse an output folder that would lose or corrupt data; return it resolved.
+
+    Reports written into the corpus folder are read back as articles by the next run, and
+    an existing folder of the user's own would have files replaced and others pulled into
+    the index, so both are refused before anything is written.
+
+    Args:
+        out: The report folder asked for (``--out``).
+        corpus: The corpus path (``None`` = the bundled seed corpus).
+        overwrite: Allow a non-empty folder that is not a previous report of this package.
+
+    Raises:
+        ValueError: ``out`` is a file, lies inside the corpus folder or inside ``data/raw``,
+            or is a non-empty folder without :data:`REPORT_MARKER` and ``overwrite`` is False.
+    """
+    target = Path(out).expanduser().resolve()
+    corpus_path = Path(corpus if corpus is not None else SEED_CORPUS_DIR).expanduser().resolve()
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder; pass a folder name such as reports/mystudy.")
+    if corpus_path.is_dir() and _inside(target, corpus_path):
+        raise ValueError(f"--out {out} is inside the corpus folder {corpus_path}: the next run would read the "
+                         "reports back as articles. Choose a folder outside it, e.g. reports/mystudy.")
+    if _inside(target, RAW_DIR.resolve()):
+        raise ValueError(f"--out {out} is inside {RAW_DIR}, which holds raw corpora and is never written to; "
+                         "choose a folder under reports/.")
+    if target.is_dir() and any(target.iterdir()) and not (target / REPORT_MARKER).is_file() and not overwrite:
+        raise ValueError(f"--out {out} already holds files and is not a report of this package (no "
+                         f"{REPORT_MARKER}); its files would be replaced. Choose an empty or new folder, or pass "
+                         "--overwrite to write into it anyway.")
+    return target
+
+
+def check_countries(countries) -> list[str] | None:
+    """Upper-cased country codes, each known to the gazetteer; ``None`` stays ``None``.
+
+    Raises:
+        ValueError: A code has no alias in the gazetteer (names the code and the known ones),
+            or the list is empty.
+    """
+    if countries is None:
+        return None
+    from .gazetteer import load_gazetteer
+
+    codes = [str(c).strip().upper() for c in countries if str(c).strip()]
+    if not codes:
+        raise ValueError("--countries is empty; pass codes such as CHN,JPN,MYS.")
+    known = sorted(set(load_gazetteer()["country"]))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValueError(f"--countries: unknown country code(s) {unknown}; the gazetteer knows {known}. Fix the "
+                         "code, or add the country's aliases to analysis/resources/gazetteer.csv.")
+    return list(dict.fromkeys(codes))
+
+
+def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = False, log=print) -> list[Path]:
     """Execute every notebook with ``config`` and render the report folder.
 
     Args:
         config: Corpus, output folder and notebook parameters.
         write_back: Also replace ``notebooks/*.ipynb`` with the executed copies
             (only meaningful for the bundled corpus with default parameters).
+        overwrite: Write into a non-empty folder that is not a previous report.
         log: Progress callback (one line per notebook).
 
     Returns:
@@ -200,15 +269,21 @@ def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list
 
     Raises:
         FileNotFoundError: The corpus path does not exist.
+        ValueError: A refused output folder (see :func:`check_output_folder`) or an
+            unknown country code (see :func:`check_countries`).
         StudyRunError: A notebook failed (name and cell in the message).
     """
     if config.corpus is not None and not Path(config.corpus).exists():
         raise FileNotFoundError(f"Corpus {config.corpus} does not exist; pass a folder, .csv, .jsonl/.json or .parquet.")
+    check_output_folder(config.out, config.corpus, overwrite=overwrite)
+    config.countries = check_countries(config.countries)
     params = config.parameters()
     if write_back and params:
         raise ValueError(f"--write-back only for the bundled corpus with default parameters (got {params}).")
     out = Path(config.out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    marker = {"written_by": "analysis", "version": __version__}
+    atomic_write_bytes(out / REPORT_MARKER, (json.dumps(marker, sort_keys=True) + "\n").encode("utf-8"))
     books = list_notebooks(Path(config.notebooks_dir), only=config.only)
     env = {"ANALYSIS_REPORT_DIR": str(out.resolve()), "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
@@ -224,7 +299,8 @@ def run_study(config: RunConfig, *, write_back: bool = False, log=print) -> list
         _render_html(executed, page)
         pages.append(page)
         log(f"[{i}/{len(books)}] {book.name} done in {time.perf_counter() - started:.0f} s", flush=True)
-    existing = sorted(out.glob("[0-9][0-9]_*.html"))
+    # Pages of this package only: each has its executed notebook beside it (not a user's own HTML file).
+    existing = sorted(p for p in out.glob("[0-9][0-9]_*.html") if (out / "notebooks" / f"{p.stem}.ipynb").is_file())
     index = render_index(out, existing)
     _screenshot_synthesis(out, log)
     log(f"Report: {index.relative_to(PROJECT_ROOT) if index.is_relative_to(PROJECT_ROOT) else index}")
@@ -245,8 +321,13 @@ def main(argv: list[str] | None = None) -> int:
                      default=None, help="comma-separated codes, e.g. CHN,JPN,MYS")
     run.add_argument("--codebook", type=Path, default=None, help="frame codebook file to use instead of the bundled one")
     run.add_argument("--unit", default=None, help="unit of analysis for topics: paragraph, sentence or article")
+    run.add_argument("--date-order", choices=["auto", "day-first", "month-first"], default="auto",
+                     help="order of NN/NN/YYYY dates: auto decides per input file (an error when a file mixes "
+                          "both), day-first = DD/MM/YYYY, month-first = MM/DD/YYYY")
     run.add_argument("--only", nargs="*", default=[], help="run only these notebooks (e.g. 01 02)")
     run.add_argument("--write-back", action="store_true", help="replace notebooks/*.ipynb with executed copies")
+    run.add_argument("--overwrite", action="store_true",
+                     help="write into a non-empty --out folder that is not a previous report of this package")
     compare = sub.add_parser("compare", help="check that a rerun's tables and figures equal the committed ones, "
                                             "byte for byte")
     compare.add_argument("candidate", type=Path, help="report folder written by the rerun")
@@ -255,9 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compare":
         return _compare(args.candidate, args.against)
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
-                       codebook=args.codebook, unit=args.unit, only=args.only)
+                       codebook=args.codebook, unit=args.unit, only=args.only,
+                       dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order])
     try:
-        run_study(config, write_back=args.write_back, log=lambda *a, **k: print(*a, file=sys.stderr, **k))
+        run_study(config, write_back=args.write_back, overwrite=args.overwrite,
+                  log=lambda *a, **k: print(*a, file=sys.stderr, **k))
     except (StudyRunError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -57,28 +57,40 @@ class SentimentModelError(ValueError):
     """The trained sentiment artefact is missing or unusable."""
 
 
+def _offset(value, row: int, span) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"Row {row}: span {span!r} must hold whole-number character offsets, got "
+                         f"{type(value).__name__} {value!r}; pass integers (a float or a string is not truncated).")
+    return int(value)
+
+
 def validate_targets(sentences, spans) -> tuple[list[str], list[tuple[int, int]]]:
     """Check sentences and their target spans; return them as lists.
 
     Raises:
-        ValueError: Lengths differ, a sentence is empty or not a string, or a span is
-            not ``0 <= start < end <= len(sentence)``; the message names the row.
+        ValueError: Lengths differ, a sentence is empty or not a string, a span is not a
+            pair of integers with ``0 <= start < end <= len(sentence)``, or the span covers
+            no letter or digit (a space or a full stop is no target); the message names the row.
     """
-    sentences, spans = list(sentences), [tuple(s) for s in spans]
+    sentences = list(sentences)
+    spans = [s if isinstance(s, (str, bytes)) else tuple(s) for s in spans]
     if len(sentences) != len(spans):
         raise ValueError(f"Got {len(sentences)} sentences but {len(spans)} spans; pass one (start, end) per sentence.")
     out = []
     for i, (text, span) in enumerate(zip(sentences, spans)):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"Row {i}: sentence is empty or not a string ({text!r}); drop it before scoring.")
-        if len(span) != 2:
-            raise ValueError(f"Row {i}: span {span!r} is not a (start, end) pair.")
-        start, end = int(span[0]), int(span[1])
+        if isinstance(span, (str, bytes)) or len(span) != 2:
+            raise ValueError(f"Row {i}: span {span!r} is not a (start, end) pair of integers.")
+        start, end = _offset(span[0], i, span), _offset(span[1], i, span)
         if not 0 <= start < end <= len(text):
             raise ValueError(
                 f"Row {i}: span ({start}, {end}) is outside the sentence of length {len(text)} "
                 f"({text[:60]!r}); spans are character offsets within the sentence text, end exclusive."
             )
+        if not any(ch.isalnum() for ch in text[start:end]):
+            raise ValueError(f"Row {i}: span ({start}, {end}) covers {text[start:end]!r}, which has no letter or "
+                             "digit; a target must be a word (check the offsets).")
         out.append((start, end))
     return sentences, out
 

@@ -10,20 +10,26 @@ optional ``metadata.csv`` beside them, matched on the ``doc_file`` column), a
 single such file, ``.csv``, ``.jsonl``, ``.json`` (a list of records or a
 NewsAPI response ``{"articles": [...]}``) and ``.parquet``. Column names are
 matched case-insensitively; nested JSON (``source.name``) is flattened first.
+A CSV may be comma-, semicolon-, tab- or pipe-delimited (detected, with a
+warning when it is not commas). Nothing is ignored silently: duplicate column
+names, a JSON key given twice and two columns for one field (``body`` and
+``text``) are errors.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.paths import RESOURCES_DIR
-from analysis.text import decode_bytes
+from analysis.text import TextDecodeError, decode_bytes
 from analysis.webpage import html_to_text
 
 __all__ = ["CorpusInputError", "read_records", "map_columns", "DOCUMENT_SUFFIXES"]
@@ -45,31 +51,44 @@ def _aliases() -> tuple[tuple[str, str], ...]:
     return tuple(zip(table["canonical"], table["alias"].str.lower()))
 
 
-def map_columns(columns, *, source: str) -> dict[str, str]:
+def map_columns(columns, *, source: str, require_text: bool = True) -> dict[str, str]:
     """Map found column names to canonical names, case-insensitively.
 
     Args:
         columns: Column names as found in the input.
         source: File name for error messages.
+        require_text: Raise when no column maps to a text field (``False`` for
+            metadata.csv, whose rows describe files that hold the text).
 
     Returns:
-        ``{found_name: canonical_name}`` for every column that maps (the first
-        alias in the aliases file wins when several columns map to one name).
+        ``{found_name: canonical_name}`` for every column that maps.
 
     Raises:
-        CorpusInputError: No text-like column; the message lists the columns
-            found and the names accepted.
+        CorpusInputError: Two or more columns map to the same field (``body``
+            and ``text``; ``Date`` and ``published``): loading one would
+            silently ignore the other, so the message names them all and asks
+            to rename or drop all but one. Or no text-like column; the message
+            lists the columns found and the names accepted.
     """
-    lower = {}
-    for col in columns:
-        lower.setdefault(str(col).strip().lower(), col)
-    mapping, taken = {}, set()
+    canonical_of: dict[str, str] = {}
     for canonical, alias in _aliases():
-        if canonical in taken or alias not in lower or lower[alias] in mapping:
-            continue
-        mapping[lower[alias]] = canonical
-        taken.add(canonical)
-    if not taken & set(TEXT_FIELDS):
+        canonical_of.setdefault(alias, canonical)
+    found: dict[str, list] = {}
+    for col in columns:
+        canonical = canonical_of.get(str(col).strip().lower())
+        if canonical is not None:
+            found.setdefault(canonical, []).append(col)
+    clashes = {canonical: cols for canonical, cols in found.items() if len(cols) > 1}
+    if clashes:
+        listing = "; ".join(f"{[str(c) for c in cols]} all map to '{canonical}'"
+                            for canonical, cols in clashes.items())
+        raise CorpusInputError(
+            f"{source}: several columns map to the same field: {listing}. Only one could be "
+            "used and the other would be ignored; rename all but one (to a name not in "
+            "analysis/resources/corpus_column_aliases.csv to keep it as an extra column) or "
+            "drop them.")
+    mapping = {cols[0]: canonical for canonical, cols in found.items()}
+    if require_text and not set(found) & set(TEXT_FIELDS):
         accepted = sorted({a for c, a in _aliases() if c in TEXT_FIELDS})
         raise CorpusInputError(
             f"{source}: no text column. Columns found: {sorted(map(str, columns))}. "
@@ -95,6 +114,10 @@ def _read_bytes(path: Path) -> bytes:
 
 def _records_from_frame(frame: pd.DataFrame, *, source: Path) -> list[dict]:
     frame = frame.rename(columns=lambda c: str(c))
+    if frame.columns.duplicated().any():  # a record dict would keep only the last of them
+        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise CorpusInputError(f"{source}: duplicate column name(s) {dup}; only one of each could "
+                               "be loaded. Rename or drop the duplicates.")
     mapping = map_columns(frame.columns, source=str(source))
     renamed = frame.rename(columns=mapping)
     records = []
@@ -120,6 +143,35 @@ def _scalar(value):
     return value
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object names one key twice (``json`` would silently keep the last value)."""
+
+
+def _unique_keys(pairs: list) -> dict:
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKeyError(key)
+        obj[key] = value
+    return obj
+
+
+def _flat_clash(obj: dict, prefix: str = "", seen: set | None = None) -> str | None:
+    """The first column name that flattening ``obj`` (as json_normalize does) would produce twice."""
+    seen = set() if seen is None else seen
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            clash = _flat_clash(value, f"{name}.", seen)
+            if clash:
+                return clash
+        elif name in seen:
+            return name
+        else:
+            seen.add(name)
+    return None
+
+
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[dict]]:
     text, _ = decode_bytes(_read_bytes(path), source=str(path))
     rows, problems = [], []
@@ -127,35 +179,95 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[dict]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             problems.append({"source_path": str(path), "row": line_no, "reason": "bad_json_line",
                              "detail": f"line {line_no}: {exc.msg} (column {exc.colno})"})
             continue
+        except _DuplicateKeyError as exc:
+            problems.append({"source_path": str(path), "row": line_no, "reason": "bad_json_line",
+                             "detail": f"line {line_no}: the key {exc.args[0]!r} appears twice "
+                                       "(rename or remove one)"})
+            continue
         if not isinstance(obj, dict):
             problems.append({"source_path": str(path), "row": line_no, "reason": "bad_json_line",
                              "detail": f"line {line_no}: a {type(obj).__name__}, not an object"})
+            continue
+        if clash := _flat_clash(obj):
+            problems.append({"source_path": str(path), "row": line_no, "reason": "bad_json_line",
+                             "detail": f"line {line_no}: the field {clash!r} is given twice (once "
+                                       "nested, once dotted); rename or remove one"})
             continue
         rows.append(obj)
     frame = pd.json_normalize(rows) if rows else pd.DataFrame()
     return frame, problems
 
 
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_SNIFF_ROWS = 50
+
+
+def _sniff_delimiter(stream: io.StringIO) -> str:
+    """Pick the delimiter that splits the header into 2+ columns and fits the most rows.
+
+    Each of comma, semicolon, tab and pipe is tried on the first rows; a
+    delimiter counts only if the header splits into two or more columns on it,
+    and the one giving the largest share of the first 50 rows the header's
+    field count wins (comma on ties). No candidate -> comma (a one-column CSV).
+    """
+    best, best_key = ",", None
+    for delimiter in DELIMITERS:
+        stream.seek(0)
+        try:
+            rows = [r for r in itertools.islice(csv.reader(stream, delimiter=delimiter),
+                                                _SNIFF_ROWS + 1) if r]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        body = rows[1:]
+        fit = sum(len(r) == len(rows[0]) for r in body) / len(body) if body else 1.0
+        key = (fit, delimiter == ",", len(rows[0]))
+        if best_key is None or key > best_key:
+            best, best_key = delimiter, key
+    stream.seek(0)
+    return best
+
+
 def _read_csv(path: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Read a CSV with the csv module so that *every* malformed row is reported by line."""
+    """Read a CSV with the csv module so that *every* malformed row is reported by line.
+
+    The delimiter is detected (see :func:`_sniff_delimiter`); a file that is not
+    comma-delimited is read with its own delimiter and a warning says so.
+    """
     text, _ = decode_bytes(_read_bytes(path), source=str(path))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    stream = io.StringIO(text, newline="")
+    delimiter = _sniff_delimiter(stream)
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise CorpusInputError(f"{path}: no header row.") from None
+    except csv.Error as exc:
+        raise CorpusInputError(f"{path}: the header row does not parse as CSV ({exc}); fix its "
+                               "quoting.") from exc
+    how = "" if delimiter == "," else f" (read as {DELIMITERS[delimiter]}-delimited)"
+    if how:
+        warnings.warn(f"{path}: this file is {DELIMITERS[delimiter]}-delimited, not "
+                      f"comma-delimited; read it with {delimiter!r} as the delimiter "
+                      f"({len(header)} columns: {header}).", stacklevel=4)
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise CorpusInputError(f"{path}: duplicate column name(s) {duplicated} in the header"
+                               f"{how}; only one of each could be loaded. Rename or drop the "
+                               "duplicates.")
     rows, problems, start_line = [], [], reader.line_num + 1
     try:
         for fields in reader:
             if fields and len(fields) != len(header):
                 problems.append({"source_path": str(path), "row": start_line, "reason": "bad_csv_row",
                                  "detail": f"line {start_line}: {len(fields)} fields, header has "
-                                           f"{len(header)}"})
+                                           f"{len(header)}{how}"})
             elif fields:
                 rows.append(fields)
             start_line = reader.line_num + 1
@@ -168,15 +280,23 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[dict]]:
 def _read_json(path: Path) -> pd.DataFrame:
     text, _ = decode_bytes(_read_bytes(path), source=str(path))
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise CorpusInputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}). "
                                "For one record per line use the .jsonl extension.") from exc
+    except _DuplicateKeyError as exc:
+        raise CorpusInputError(f"{path}: an object has the key {exc.args[0]!r} twice, so one of "
+                               "its values would be lost; rename or remove one.") from exc
     if isinstance(obj, dict) and isinstance(obj.get("articles"), list):
         obj = obj["articles"]
     if not isinstance(obj, list) or not all(isinstance(o, dict) for o in obj):
         raise CorpusInputError(f"{path}: expected a list of article objects or a NewsAPI "
                                "response with an 'articles' list.")
+    for number, record in enumerate(obj, start=1):
+        if clash := _flat_clash(record):
+            raise CorpusInputError(f"{path}: article {number} gives the field {clash!r} twice (once "
+                                   "nested, once dotted), so one value would be lost; rename or "
+                                   "remove one.")
     return pd.json_normalize(obj)
 
 
@@ -221,14 +341,11 @@ def _read_document(path: Path) -> dict:
 
 
 def _read_metadata(path: Path) -> dict[str, dict]:
-    text, _ = decode_bytes(_read_bytes(path), source=str(path))
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    lower = {c.lower(): c for c in frame.columns}
-    mapping = {}
-    for canonical, alias in _aliases():
-        if alias in lower and canonical not in mapping.values() and lower[alias] not in mapping:
-            mapping[lower[alias]] = canonical
-    frame = frame.rename(columns=mapping)
+    frame, problems = _read_csv(path)
+    if problems:
+        raise CorpusInputError(f"{path}: {len(problems)} malformed row(s): "
+                               + "; ".join(p["detail"] for p in problems) + ". Fix them.")
+    frame = frame.rename(columns=map_columns(frame.columns, source=str(path), require_text=False))
     if "doc_file" not in frame.columns:
         raise CorpusInputError(f"{path}: metadata needs a 'doc_file' column naming each file; "
                                f"columns found: {list(frame.columns)}.")
@@ -256,7 +373,7 @@ def _read_folder(folder: Path, on_bad_lines: str) -> tuple[list[dict], list[dict
     for path in files:
         try:
             record = _read_document(path)
-        except CorpusInputError as exc:
+        except (CorpusInputError, TextDecodeError) as exc:  # a binary or undecodable file is a bad input too
             if on_bad_lines == "error":
                 raise
             problems.append({"source_path": str(path), "row": 0, "doc_id": path.stem,
@@ -274,8 +391,9 @@ def read_records(path: str | Path, *, on_bad_lines: str = "error") -> tuple[list
 
     Args:
         path: Folder, document file, .csv, .jsonl, .json or .parquet.
-        on_bad_lines: ``"error"`` raises listing every bad JSON line, CSV row
-            (wrong number of fields) or unreadable file;
+        on_bad_lines: ``"error"`` raises listing every bad JSON line (including
+            an object with a key given twice), CSV row (wrong number of fields)
+            or unreadable file;
             ``"skip"`` returns them as problems and goes on with the rest.
 
     Returns:
@@ -286,7 +404,12 @@ def read_records(path: str | Path, *, on_bad_lines: str = "error") -> tuple[list
 
     Raises:
         CorpusInputError: Missing path, zero-byte or unreadable file, unsupported
-            extension, no text column, or bad lines with ``on_bad_lines="error"``.
+            extension, no text column, duplicate column names (or a .json key
+            given twice), several columns mapping to one field, a malformed
+            metadata.csv, or bad lines with ``on_bad_lines="error"``.
+
+    Warns:
+        UserWarning: A CSV read with a delimiter other than a comma.
     """
     if on_bad_lines not in {"error", "skip"}:
         raise ValueError(f"on_bad_lines must be 'error' or 'skip', got {on_bad_lines!r}")

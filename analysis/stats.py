@@ -41,9 +41,11 @@ def bootstrap_mean_ci(
         single cluster the interval collapses to the estimate (no information).
 
     Raises:
-        ValueError: NaN in ``values``, mismatched lengths, or a bad ``ci``.
+        ValueError: NaN in ``values``, mismatched lengths, a bad ``ci`` or ``n_boot`` < 1.
     """
     _check_ci(ci)
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1 (e.g. 2000), got {n_boot!r}.")
     x = np.asarray(values, dtype=float)
     if np.isnan(x).any():
         raise ValueError("bootstrap_mean_ci got NaN values; drop them (and report how many) first.")
@@ -52,6 +54,9 @@ def bootstrap_mean_ci(
     labels = np.arange(x.size) if clusters is None else np.asarray(clusters)
     if labels.shape[0] != x.size:
         raise ValueError(f"clusters has {labels.shape[0]} labels for {x.size} values.")
+    if clusters is not None and pd.isna(pd.Series(list(clusters), dtype=object)).any():
+        raise ValueError("bootstrap_mean_ci got missing cluster labels (None/NaN); give every value its cluster "
+                         "(e.g. its doc_id) first.")
     _, codes = np.unique(labels, return_inverse=True)
     n_clusters = codes.max() + 1
     sums = np.bincount(codes, weights=x, minlength=n_clusters)
@@ -125,8 +130,17 @@ def permutation_test(
         ``{"difference", "p_value", "cohens_d", "n_a", "n_b"}``. The p-value uses
         the (count + 1) / (n_perm + 1) correction so it is never exactly 0.
         NaN p-value and effect when either group has fewer than 2 units.
+
+    Raises:
+        ValueError: NaN in ``a`` or ``b`` (a NaN statistic would never be matched by a
+            permutation and would give the smallest possible p-value), or ``n_perm`` < 1.
     """
+    if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
+        raise ValueError(f"n_perm must be a whole number of at least 1 (e.g. 5000), got {n_perm!r}.")
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if np.isnan(x).any() or np.isnan(y).any():
+        raise ValueError(f"permutation_test got {int(np.isnan(x).sum())} NaN value(s) in a and "
+                         f"{int(np.isnan(y).sum())} in b; drop them (and report how many) first.")
     stat = statistic or (lambda u, v: float(u.mean() - v.mean()))
     out = {"difference": float("nan"), "p_value": float("nan"), "cohens_d": float("nan"),
            "n_a": int(x.size), "n_b": int(y.size)}

@@ -66,10 +66,13 @@ def test_index_lists_synthesis_first_and_links_figures(tmp_path):
     for stem in ["01_corpus", "06_synthesis"]:
         _notebook(tmp_path / "notebooks" / f"{stem}.ipynb")
         (tmp_path / f"{stem}.html").write_text("<html></html>")
-    (tmp_path / "figures" / "attention.png").write_bytes(b"\x89PNG")
+    for ext, data in (("png", b"\x89PNG"), ("svg", b"<svg/>"), ("csv", b"a\n1\n")):
+        (tmp_path / "figures" / f"attention.{ext}").write_bytes(data)
+    (tmp_path / "figures" / "holiday_photo.png").write_bytes(b"\x89PNG")  # not published by a notebook
     page = render_index(tmp_path, sorted(tmp_path.glob("*.html"))).read_text()
     assert page.index("06_synthesis.html") < page.index("01_corpus.html")
     assert 'src="figures/attention.png"' in page and 'href="figures/attention.csv"' in page
+    assert "holiday_photo" not in page
 
 
 @pytest.mark.parametrize("prefix", ["/work/main/.venv/lib/python3.11", "/tmp/x/p/.venv/lib/python3.11",
