@@ -193,7 +193,7 @@ class TfidfSvdEmbedder:
         k = max(1, min(self.n_components, x.shape[1] - 1, x.shape[0] - 1))
         self.svd_ = TruncatedSVD(n_components=k, random_state=self.random_state).fit(x)
         corpus = hashlib.sha1("\x1e".join(texts).encode("utf-8")).hexdigest()[:16]
-        self.model_id = f"tfidf-svd-{k}-{self.min_df}-{self.random_state}-{corpus}"
+        self.model_id = f"tfidf-svd-{k}-{self.min_df}-{self.random_state}-{corpus}-q{EMBEDDING_GRID_BITS}"
         return self
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:

@@ -86,21 +86,25 @@ def publish_figure(fig, data: pd.DataFrame, name: str, *, out_dir: str | Path | 
     return paths
 
 
-def compare_reports(candidate: str | Path, reference: str | Path = REPORTS_DIR) -> pd.DataFrame:
+def compare_reports(candidate: str | Path, reference: str | Path = REPORTS_DIR, *, partial: bool = False
+                    ) -> pd.DataFrame:
     """Compare, byte for byte, the tables and figures of a rerun with a reference report folder.
 
     Every file that ``candidate`` has under ``tables/`` and ``figures/`` must exist in
-    ``reference`` with the same bytes: this is how a rerun on another machine (or
-    under another CPU setting) shows that it reproduces the committed study.
+    ``reference`` with the same bytes, and (unless ``partial``) every such file of
+    ``reference`` must have been written by the rerun: this is how a rerun on another
+    machine (or under another CPU setting) shows that it reproduces the committed study.
 
     Args:
         candidate: Report folder written by a rerun (``python -m analysis run --out``,
             or ``$ANALYSIS_REPORT_DIR`` of a notebook run).
         reference: Folder to compare with; default the committed ``reports/``.
+        partial: The rerun covered only some notebooks (``--only``): files it did not
+            write are not reported.
 
     Returns:
-        DataFrame ``file`` (relative path), ``status`` (``same``, ``differs`` or
-        ``missing in reference``), sorted by file.
+        DataFrame ``file`` (relative path), ``status`` (``same``, ``differs``,
+        ``missing in reference`` or ``missing in candidate``), sorted by file.
 
     Raises:
         ValueError: ``candidate`` has no ``tables/`` or ``figures/`` files to compare.
@@ -117,4 +121,11 @@ def compare_reports(candidate: str | Path, reference: str | Path = REPORTS_DIR) 
         status = ("missing in reference" if not ref.is_file()
                   else "same" if ref.read_bytes() == (candidate / rel).read_bytes() else "differs")
         rows.append({"file": rel.as_posix(), "status": status})
-    return pd.DataFrame(rows, columns=["file", "status"])
+    if not partial:
+        written = set(files)
+        for sub in ("tables", "figures"):
+            if (reference / sub).is_dir():
+                rows += [{"file": p.relative_to(reference).as_posix(), "status": "missing in candidate"}
+                         for p in (reference / sub).iterdir()
+                         if p.is_file() and not p.name.startswith(".") and p.relative_to(reference) not in written]
+    return pd.DataFrame(rows, columns=["file", "status"]).sort_values("file", kind="stable").reset_index(drop=True)

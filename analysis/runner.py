@@ -332,9 +332,11 @@ def main(argv: list[str] | None = None) -> int:
                                             "byte for byte")
     compare.add_argument("candidate", type=Path, help="report folder written by the rerun")
     compare.add_argument("--against", type=Path, default=REPORTS_DIR, help="reference folder (default reports/)")
+    compare.add_argument("--partial", action="store_true",
+                         help="the rerun covered only some notebooks: do not report files it did not write")
     args = parser.parse_args(argv)
     if args.command == "compare":
-        return _compare(args.candidate, args.against)
+        return _compare(args.candidate, args.against, partial=args.partial)
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
                        codebook=args.codebook, unit=args.unit, only=args.only,
                        dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order])
@@ -347,16 +349,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _compare(candidate: Path, against: Path) -> int:
+def _compare(candidate: Path, against: Path, *, partial: bool = False) -> int:
     from .report import compare_reports
 
     try:
-        table = compare_reports(candidate, against)
+        table = compare_reports(candidate, against, partial=partial)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     bad = table[table["status"] != "same"]
-    print(f"{len(table) - len(bad)} of {len(table)} files in {candidate} equal {against} byte for byte.")
+    print(f"{len(table) - len(bad)} of {len(table)} files compared between {candidate} and {against} are equal "
+          "byte for byte.")
     for row in bad.itertuples():
         print(f"  {row.status}: {row.file}")
     return 1 if len(bad) else 0

@@ -166,10 +166,11 @@ def fit_baseline_topics(documents: Sequence[str], *, method: str, n_topics: int,
         est = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=10, random_state=seed)
     else:
         est = NMF(n_components=k, init="nndsvdar", max_iter=400, random_state=seed)
-    doc_topic = est.fit_transform(x)
+    # Rounded before ranking: the iterative fits differ across CPUs in the last bits, and exact ties occur.
+    doc_topic = round_significant(est.fit_transform(x))
     vocab = vec.get_feature_names_out()
     words = {t: [str(vocab[i]) for i in np.argsort(-row, kind="stable")[:top_n]]
-             for t, row in enumerate(est.components_)}
+             for t, row in enumerate(round_significant(est.components_))}
     return TopicFit(method, seed, doc_topic.argmax(axis=1), words)
 
 

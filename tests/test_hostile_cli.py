@@ -216,3 +216,34 @@ def test_date_order_flag_reaches_every_notebook_that_loads_the_corpus(monkeypatc
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         assert "dayfirst = None" in params, book.name
         assert code.count("prepare_corpus(") == code.count("dayfirst=dayfirst"), book.name
+
+
+# ------------------------------------------------------------------ comparing a rerun with the committed report
+def test_compare_reports_flags_changed_extra_and_missing_files(tmp_path):
+    from analysis.report import compare_reports
+
+    ref, new = tmp_path / "ref", tmp_path / "new"
+    for folder in (ref, new):
+        (folder / "tables").mkdir(parents=True)
+        (folder / "tables" / "same.csv").write_text("a\n1\n")
+    (ref / "tables" / "changed.csv").write_text("a\n1\n")
+    (new / "tables" / "changed.csv").write_text("a\n1.0000001\n")
+    (ref / "tables" / "dropped.csv").write_text("a\n")
+    (new / "tables" / "extra.csv").write_text("a\n")
+    got = dict(compare_reports(new, ref).itertuples(index=False))
+    assert got == {"tables/same.csv": "same", "tables/changed.csv": "differs",
+                   "tables/dropped.csv": "missing in candidate", "tables/extra.csv": "missing in reference"}
+    assert "tables/dropped.csv" not in set(compare_reports(new, ref, partial=True)["file"])
+    with pytest.raises(ValueError, match="no files"):
+        compare_reports(tmp_path / "empty", ref)
+
+
+def test_compare_command_exits_non_zero_on_a_difference(tmp_path, capsys):
+    (tmp_path / "ref" / "tables").mkdir(parents=True)
+    (tmp_path / "new" / "tables").mkdir(parents=True)
+    (tmp_path / "ref" / "tables" / "t.csv").write_text("x\n1\n")
+    (tmp_path / "new" / "tables" / "t.csv").write_text("x\n2\n")
+    assert main(["compare", str(tmp_path / "new"), "--against", str(tmp_path / "ref")]) == 1
+    assert "differs: tables/t.csv" in capsys.readouterr().out
+    (tmp_path / "new" / "tables" / "t.csv").write_text("x\n1\n")
+    assert main(["compare", str(tmp_path / "new"), "--against", str(tmp_path / "ref")]) == 0

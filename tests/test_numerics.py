@@ -141,3 +141,37 @@ def test_encoder_and_sentiment_give_identical_numbers_under_two_kernel_settings(
     assert plain["sentiment"] == vector["sentiment"]
     grid = np.asarray(plain["vectors"]) * 2 ** EMBEDDING_GRID_BITS
     np.testing.assert_array_equal(grid, np.rint(grid))
+
+
+# ------------------------------------------------------------------ ties and the BERTopic sort proxy
+def test_stable_numpy_orders_ties_by_position_for_every_size():
+    from analysis.topics import _StableNumpy
+
+    proxy = _StableNumpy()
+    for n in (5, 10, 100, 1000):
+        values = np.random.default_rng(n).integers(0, 3, n).astype(float)
+        expected = np.lexsort((np.arange(n), values))  # by value, then by position
+        np.testing.assert_array_equal(proxy.argsort(values), expected)
+        top = proxy.argpartition(values, -3)[-3:]
+        np.testing.assert_array_equal(top, expected[-3:])
+    assert proxy.mean is np.mean  # everything else is numpy itself
+
+
+def test_bertopic_globals_are_restored_even_when_the_fit_fails():
+    import bertopic._bertopic as core
+    import bertopic.representation._keybert as keybert
+
+    from analysis.topics import _stable_bertopic_sorts
+
+    with pytest.raises(RuntimeError):
+        with _stable_bertopic_sorts():
+            assert core.np is not np and core.pd.DataFrame is not pd.DataFrame
+            raise RuntimeError("fit failed")
+    assert core.np is np and core.pd is pd and keybert.np is np
+
+
+def test_bertopic_numbers_tied_topics_by_first_appearance():
+    from analysis.topics import _StablePandas
+
+    sizes = _StablePandas().DataFrame({"Old_Topic": [3, 1, 2, 0], "Size": [5, 7, 5, 5]})
+    assert sizes.sort_values("Size", ascending=False)["Old_Topic"].tolist() == [1, 3, 2, 0]
