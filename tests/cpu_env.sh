@@ -11,7 +11,7 @@ case "$1" in
     if [ "$(uname -m)" = x86_64 ]; then
       printf ' MKL_ENABLE_INSTRUCTIONS=SSE4_2 OPENBLAS_CORETYPE=Nehalem'
       # NumPy warns at import when asked to disable a feature the CPU lacks; only switch AVX2 off where it is on.
-      if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then printf ' NPY_DISABLE_CPU_FEATURES=X86_V3 X86_V4 AVX512_ICL AVX512_SPR'; fi
+      if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then printf ' NPY_DISABLE_CPU_FEATURES=X86_V3,X86_V4,AVX512_ICL,AVX512_SPR'; fi
     fi
     echo ;;
   native)
