@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -175,3 +176,22 @@ def test_bertopic_numbers_tied_topics_by_first_appearance():
 
     sizes = _StablePandas().DataFrame({"Old_Topic": [3, 1, 2, 0], "Size": [5, 7, 5, 5]})
     assert sizes.sort_values("Size", ascending=False)["Old_Topic"].tolist() == [1, 3, 2, 0]
+
+
+@pytest.mark.parametrize("setting", ["portable", "native"])
+def test_cpu_settings_are_plain_env_assignments(setting):
+    """make test passes these words to `env`: a word without '=' would be run as the command."""
+    from analysis.paths import PROJECT_ROOT
+
+    out = subprocess.run(["sh", str(PROJECT_ROOT / "tests" / "cpu_env.sh"), setting], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out and all(re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S+", word) for word in out), out
+    if setting == "portable":
+        assert "ATEN_CPU_CAPABILITY=default" in out and "OMP_NUM_THREADS=1" in out
+
+
+def test_cpu_settings_refuse_an_unknown_name():
+    from analysis.paths import PROJECT_ROOT
+
+    done = subprocess.run(["sh", str(PROJECT_ROOT / "tests" / "cpu_env.sh"), "fast"], capture_output=True, text=True)
+    assert done.returncode == 2 and "usage" in done.stderr
