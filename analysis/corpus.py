@@ -54,7 +54,7 @@ CLEANING_LOG_COLUMNS = ["doc_id", "source_path", "rule", "scope", "reason", "rem
 PIPELINE_VERSION = "1"
 _OUTPUTS = ["articles.parquet", "paragraphs.parquet", "sentences.parquet", "exclusions.csv",
             "cleaning_log.csv"]
-_CODE_FILES = ["corpus.py", "dates.py", "sources.py", "text.py", "webpage.py", "segmentation.py",
+_CODE_FILES = ["corpus.py", "dates.py", "encodings.py", "sources.py", "text.py", "webpage.py", "segmentation.py",
                "language.py", "duplicates.py"]
 _RESOURCE_FILES = ["boilerplate_rules.csv", "corpus_column_aliases.csv",
                    "sentence_abbreviations.csv", "sentence_starters.csv",

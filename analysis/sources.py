@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.encodings import TextDecodeError, decode_bytes
 from analysis.paths import RESOURCES_DIR
-from analysis.text import TextDecodeError, decode_bytes
 from analysis.webpage import html_to_text
 
 __all__ = ["CorpusInputError", "read_records", "map_columns", "DOCUMENT_SUFFIXES"]
