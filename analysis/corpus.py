@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.duplicates import find_duplicates
+from analysis.files import file_mode
 from analysis.language import detect_language
 from analysis.paths import PACKAGE_DIR, PROJECT_ROOT, PROCESSED_DIR, RESOURCES_DIR, SEED_CORPUS_DIR
 from analysis.segmentation import SENTENCE_COLUMNS, PARAGRAPH_COLUMNS, segment_articles
@@ -311,13 +312,7 @@ def default_out_dir(path: Path) -> Path:
     return PROCESSED_DIR / f"{resolved.stem}-{key}"
 
 
-def _file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_FILE_MODE = _file_mode()
+_FILE_MODE = file_mode()
 
 
 def _write_atomic(frame: pd.DataFrame, target: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .files import file_mode
 from .paths import REPORTS_DIR
 
 __all__ = ["report_dir", "publish_figure", "publish_table", "atomic_write_bytes", "compare_reports"]
@@ -29,12 +30,6 @@ def report_dir(path: str | Path | None = None) -> Path:
     return folder
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file."""
     path = Path(path)
@@ -44,7 +39,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         # mkstemp creates 0600; a report is meant to be shared, so honour the umask like open() does.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
