@@ -20,12 +20,15 @@ SEED_CORPUS_DIR = RAW_DIR / "seeds"
 #: command points them at empty folders to prove a cold run reproduces the committed study).
 INTERIM_DIR = Path(os.environ.get("ANALYSIS_INTERIM_DIR") or DATA_DIR / "interim")
 PROCESSED_DIR = Path(os.environ.get("ANALYSIS_PROCESSED_DIR") or DATA_DIR / "processed")
+#: Third-party pages collected for coding (the text is never committed; the annotations point into it).
+COLLECTED_DIR = Path(os.environ.get("ANALYSIS_COLLECTED_DIR") or DATA_DIR / "external" / "ai_news_pages")
+ANNOTATIONS_DIR = DATA_DIR / "annotations"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 __all__ = [
     "PACKAGE_DIR", "RESOURCES_DIR", "PROJECT_ROOT", "DATA_DIR", "RAW_DIR",
-    "SEED_CORPUS_DIR", "INTERIM_DIR", "PROCESSED_DIR", "REPORTS_DIR",
+    "SEED_CORPUS_DIR", "INTERIM_DIR", "PROCESSED_DIR", "REPORTS_DIR", "COLLECTED_DIR", "ANNOTATIONS_DIR",
     "NOTEBOOKS_DIR", "DatasetMissingError", "shared_datasets_dir", "dataset_path",
 ]
 

@@ -1,0 +1,90 @@
+"""The in-domain gold standard: every coded (sentence, country) item, with its text joined at load time.
+
+Sources:
+
+* ``r1``, ``r1b``: the development data's double-coded sentences (``../shared``; never copied here), with a
+  third, blind coder's codes for the items the two coders differed on (``data/annotations/ai_news_r1_tiebreak``).
+* ``r2``: this project's round (``data/annotations/ai_news_r2``): items drawn with :mod:`analysis.annotation.items`
+  from the development corpora and from collected pages, two independent coders each, a third on disputes.
+
+Gold is the majority of an item's coders (:func:`analysis.annotation.store.majority_gold`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import paths
+from analysis.annotation.documents import load_dev_rounds, load_documents
+from analysis.annotation.store import join_text, majority_gold, read_round
+
+__all__ = ["GOLD_COLUMNS", "R2_DIR", "R1_TIEBREAK_DIR", "load_round_codes", "load_gold"]
+
+GOLD_COLUMNS = ["item_id", "round", "doc", "outlet", "source", "country", "reference", "sentence", "mention_start",
+                "mention_end", "sentiment", "frames", "agreed_sentiment", "n_coders"]
+R2_DIR = paths.ANNOTATIONS_DIR / "ai_news_r2"
+R1_TIEBREAK_DIR = paths.ANNOTATIONS_DIR / "ai_news_r1_tiebreak"
+
+
+def _dev_codes() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rounds = load_dev_rounds()
+    codes = pd.concat([pd.DataFrame({"item_id": rounds["item_id"], "coder": f"{rnd}_{c}", "role": "primary",
+                                     "sentiment": rounds[f"{c}_sentiment"], "frames": rounds[f"{c}_frames"]})
+                       for c in ("coder_1", "coder_2") for rnd in [""]], ignore_index=True)
+    codes["coder"] = codes["coder"].str.lstrip("_")
+    tiebreak_path = R1_TIEBREAK_DIR / "codes.csv"
+    if tiebreak_path.exists():
+        extra = pd.read_csv(tiebreak_path, dtype={"frames": str}, keep_default_na=False)
+        extra["frames"] = extra["frames"].map(lambda s: tuple(f for f in s.split(";") if f))
+        codes = pd.concat([codes, extra[["item_id", "coder", "role", "sentiment", "frames"]]], ignore_index=True)
+    return rounds, codes
+
+
+def load_round_codes() -> pd.DataFrame:
+    """Every code of every round (``item_id, round, coder, role, sentiment, frames``), no text."""
+    rounds, dev = _dev_codes()
+    dev["round"] = dev["item_id"].str.split(":").str[0]
+    r2 = read_round(R2_DIR)["codes"].assign(round="r2")
+    return pd.concat([dev, r2], ignore_index=True)[["item_id", "round", "coder", "role", "sentiment", "frames"]]
+
+
+def load_gold(frames, *, rounds=("r1", "r1b", "r2")) -> pd.DataFrame:
+    """Load the coded items with their sentences and majority gold codes.
+
+    Args:
+        frames: The codebook's frame ids (order of the ``frames`` tuples).
+        rounds: Which rounds to load.
+
+    Returns:
+        DataFrame :data:`GOLD_COLUMNS`. ``reference`` is ``direct`` or ``proxy``
+        (:func:`analysis.annotation.items.reference_class`; the development rounds were drawn with a regex of
+        names, demonyms and capitals and count as direct). Items whose document text is not on this machine
+        are dropped and counted in ``result.attrs["missing_documents"]``; items without a sentiment majority
+        keep ``sentiment`` NaN (``result.attrs["no_majority"]``).
+
+    Raises:
+        DatasetMissingError: the shared development data is absent.
+    """
+    parts, missing, no_majority = [], 0, 0
+    if {"r1", "r1b"} & set(rounds):
+        dev, codes = _dev_codes()
+        dev = dev[dev["round"].isin(rounds)]
+        gold = majority_gold(codes[codes["item_id"].isin(set(dev["item_id"]))], frames)
+        no_majority += gold.attrs["no_majority"]
+        docs = load_documents(collected=False).set_index("doc")
+        table = dev.merge(gold, on="item_id")
+        table["reference"] = "direct"
+        table["source"] = table["doc"].map(docs["source"])
+        table["mention_start"] = table["mention_start"].astype("int64")
+        parts.append(table)
+    if "r2" in rounds:
+        data = read_round(R2_DIR)
+        items = join_text(data["items"], data["documents"], load_documents(collected=True))
+        missing += items.attrs["missing_documents"]
+        gold = majority_gold(data["codes"][data["codes"]["item_id"].isin(set(items["item_id"]))], frames)
+        no_majority += gold.attrs["no_majority"]
+        parts.append(items.merge(gold, on="item_id").assign(round="r2"))
+    out = pd.concat(parts, ignore_index=True)[GOLD_COLUMNS]
+    out.attrs["missing_documents"] = missing
+    out.attrs["no_majority"] = no_majority
+    return out
