@@ -340,3 +340,21 @@ def plot_frame_heatmap(shares: pd.DataFrame, *, countries=None, frames=None, lab
     fig.colorbar(im, ax=ax, label="share of passages (95% article-bootstrap interval)")
     fig.tight_layout()
     return fig
+
+
+def context_sensitivity(shares: pd.DataFrame, context_shares: pd.DataFrame, *,
+                        label: str = "with ±1 sentence") -> pd.DataFrame:
+    """Frame shares of the mentioning sentence beside the shares when ±1 context sentence is scored too.
+
+    Args:
+        shares: :func:`frame_shares_by_country` of the sentences themselves (the primary analysis).
+        context_shares: The same with context passages (``build_passages(..., window=1)``).
+        label: Name of the sensitivity column.
+
+    Returns:
+        ``shares`` with ``estimate (label)`` and ``difference`` (context minus sentence) added.
+    """
+    other = context_shares[["country", "frame", "estimate"]].rename(columns={"estimate": f"estimate ({label})"})
+    out = shares.merge(other, on=["country", "frame"], how="left")
+    out["difference"] = out[f"estimate ({label})"] - out["estimate"]
+    return out

@@ -495,7 +495,7 @@ def cross_validate_frames(
 
 
 # ---------------------------------------------------------------- interface
-SCORERS = ("default", "combined", "seeded", "dictionary", "zero_shot", "supervised", "pretrained")
+SCORERS = ("default", "indomain", "combined", "seeded", "dictionary", "zero_shot", "supervised", "pretrained")
 
 
 def score_frames(
@@ -513,7 +513,10 @@ def score_frames(
             to the mean sentence embedding (supervised, pretrained). Score a
             corpus in one call: the seeded scorer (and so the default) learns
             from all the sentences it is given.
-        scorer: ``"dictionary"`` (cue words), ``"zero_shot"`` (similarity to
+        scorer: ``"indomain"`` (per sentence, the frame heads trained on AI-news sentences coded for the
+            study's codebook, :mod:`analysis.frame_domain`; a frame with too few coded examples keeps the
+            ``"combined"`` score and is listed in ``result.attrs["label_free_fallback"]``; pooled by the best
+            sentence; only for the study codebook), ``"dictionary"`` (cue words), ``"zero_shot"`` (similarity to
             definitions and exemplars, relative to the average frame of the same
             family in the codebook, so scores depend on which frames it holds),
             ``"seeded"`` (per frame, a logistic regression on the embeddings of
@@ -576,7 +579,11 @@ def score_frames(
     pieces = [split_sentences(t) for t in texts]
     flat = [s for p in pieces for s in p]
     fallback: list[str] = []
-    if scorer == "dictionary":
+    if scorer == "indomain":
+        from .frame_domain import indomain_sentence_scores
+
+        sent, fallback = indomain_sentence_scores(flat, book, model=model, cache_dir=cache_dir)
+    elif scorer == "dictionary":
         sent = _dictionary_sentence_scores(flat, book)
     elif scorer == "zero_shot":
         sent = _zero_shot_sentence_scores(flat, book, model=model, cache_dir=cache_dir) if flat else \
@@ -591,6 +598,8 @@ def score_frames(
     out = pd.DataFrame(round_scores(pooled), columns=list(book["id"]))
     if scorer in ("seeded", "default", "combined"):
         out.attrs["dictionary_fallback"] = fallback
+    if scorer == "indomain":
+        out.attrs["label_free_fallback"] = fallback
     return out
 
 

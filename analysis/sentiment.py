@@ -1,8 +1,11 @@
 """Sentiment toward a target (a country mention) inside a news sentence.
 
-Two scorers share one interface, :func:`predict_target_sentiment`:
+Three scorers share one interface, :func:`predict_target_sentiment`:
 
-- ``"target"`` (default, the best validated one): the packaged all-MiniLM-L6-v2
+- ``"indomain"`` (default, the best validated one on the study's question): the ``"target"`` model's
+  representation with a head refitted on NewsMTSC plus sentences from AI news coded for how they portray the
+  named country (:mod:`analysis.sentiment_domain`; figures in ``resources/validity/indomain.csv``).
+- ``"target"``: the packaged all-MiniLM-L6-v2
   encoder with LoRA adapters and a small head, fine-tuned on NewsMTSC with the
   target marked in the sentence (``... < China > ...``). Only the adapters and
   the head ship, in ``analysis/resources/sentiment/`` (checked by sha256 at load);
@@ -36,8 +39,8 @@ __all__ = [
 ]
 
 LABELS = ("negative", "neutral", "positive")
-SCORERS = ("target", "vader")
-DEFAULT_SCORER = "target"
+SCORERS = ("indomain", "target", "vader")
+DEFAULT_SCORER = "indomain"
 #: ``fp64`` (default) is the reproducible one: the same probabilities on any CPU (see :mod:`analysis.numerics`).
 PRECISIONS = ("fp64", "fp32", "bf16", "int8")
 DEFAULT_PRECISION = "fp64"
@@ -446,11 +449,12 @@ def predict_target_sentiment(
         sentences: Sentence texts.
         spans: One ``(start, end)`` character span per sentence (end exclusive), e.g.
             the ``start``/``end`` columns of ``analysis.countries.detect_mentions``.
-        scorer: ``"target"`` (fine-tuned target-dependent MiniLM, default) or ``"vader"``
+        scorer: ``"indomain"`` (default: the target model with its head refitted on coded AI news),
+            ``"target"`` (fine-tuned target-dependent MiniLM, NewsMTSC only) or ``"vader"``
             (sentence-level VADER baseline, ignores the span except for validation).
         batch_size: Sentences per encoder batch (``"target"`` only).
         model_dir: Folder of the trained artefact (tests point it at corrupted copies).
-        precision: ``"target"`` only. ``"fp64"`` (default; the study: the same
+        precision: ``"target"`` only (``"indomain"`` always runs in float64). ``"fp64"`` (default; the study: the same
             probabilities on any CPU, about 2x slower than fp32), ``"fp32"`` (the headline
             validation figures; equal to fp64 to about 1e-6 but not across CPUs), ``"bf16"`` (bfloat16 autocast: about 2x faster on CPUs
             with native bf16, probabilities within about 0.01 of fp32) or ``"int8"``
@@ -480,6 +484,10 @@ def predict_target_sentiment(
     sentences, spans = validate_targets(sentences, spans)
     if scorer == "vader":
         out = _score_vader(sentences)
+    elif scorer == "indomain":
+        from .sentiment_domain import predict_domain_sentiment
+
+        out = predict_domain_sentiment(sentences, spans, batch_size=batch_size)
     else:
         out = _score_target(sentences, spans, batch_size=batch_size, model_dir=model_dir, precision=precision)
     out["scorer"] = scorer

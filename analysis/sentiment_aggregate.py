@@ -36,7 +36,8 @@ def score_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, *, scorer: s
         mentions: ``analysis.countries.detect_mentions`` output (``doc_id, para_id, sent_id,
             country, alias, kind, start, end``; offsets within the sentence text).
         sentences: Sentences table (``doc_id, sent_id, text``).
-        scorer: ``"target"`` or ``"vader"`` (see :func:`analysis.sentiment.predict_target_sentiment`).
+        scorer: ``"indomain"``, ``"target"`` or ``"vader"`` (see
+            :func:`analysis.sentiment.predict_target_sentiment`).
         countries: Keep only these country codes; ``None`` keeps all.
         batch_size: Encoder batch size.
 
@@ -69,7 +70,11 @@ def score_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, *, scorer: s
         keys = pd.concat([keys.reset_index(drop=True), scores], axis=1)
     else:
         keys = keys.assign(**{c: pd.Series(dtype=float) for c in SCORED_COLUMNS[9:]})
-    return merged.merge(keys, on=["sentence", "start", "end"], how="left")[SCORED_COLUMNS]
+    extra = [c for c in ("reference", "n_mentions") if c in sel.columns]
+    out = merged.merge(keys, on=["sentence", "start", "end"], how="left")[SCORED_COLUMNS]
+    if extra:  # sentence units (analysis.mention_units) keep their reference class and mention count
+        out[extra] = sel[extra].to_numpy()
+    return out
 
 
 def aggregate_articles(scored: pd.DataFrame) -> pd.DataFrame:
@@ -245,3 +250,20 @@ def plot_country_sentiment(summary: pd.DataFrame, *, measure: str = "mean_score"
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+def sensitivity_table(primary: pd.DataFrame, sensitivity: pd.DataFrame, *, measure: str = "mean_score",
+                      labels=("direct references", "incl. proxies")) -> pd.DataFrame:
+    """Two :func:`summarise_sentiment` results side by side for one measure (e.g. direct vs all references).
+
+    Returns:
+        DataFrame ``country`` and, per label, ``n`` (articles) and the estimate with its interval.
+    """
+    out = None
+    for label, table in zip(labels, (primary, sensitivity)):
+        sub = table[table["measure"] == measure]
+        part = pd.DataFrame({"country": sub["country"].to_numpy(), f"n ({label})": sub["n"].to_numpy(),
+                             label: [f"{e:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(e) else "n/a"
+                                     for e, lo, hi in zip(sub["estimate"], sub["ci_low"], sub["ci_high"])]})
+        out = part if out is None else out.merge(part, on="country", how="outer")
+    return out.sort_values("country", kind="stable").reset_index(drop=True)

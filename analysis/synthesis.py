@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import attention, frame_effects, framing, sentiment_aggregate, topic_effects, topics
 from .countries import detect_mentions
+from .mention_units import sentence_units
 from .gazetteer import country_names, country_palette
 
 __all__ = ["Portraits", "build_portraits", "portrait_table", "differences", "plot_portraits", "portrait_figure_data",
@@ -47,7 +48,7 @@ def format_interval(estimate: float, low: float, high: float, *, digits: int = 2
 
 
 def build_portraits(tables, *, countries: list[str], seed: int = 42, n_boot: int = 2000,
-                    mentions: pd.DataFrame | None = None, window: int = 1) -> Portraits:
+                    mentions: pd.DataFrame | None = None, window: int = 0) -> Portraits:
     """Run every instrument on a prepared corpus.
 
     Args:
@@ -56,7 +57,12 @@ def build_portraits(tables, *, countries: list[str], seed: int = 42, n_boot: int
         seed: One seed for the topic model, bootstraps and permutation tests.
         n_boot: Bootstrap replicates.
         mentions: Precomputed :func:`detect_mentions` output (computed if ``None``).
-        window: Context sentences on each side of a mention for framing.
+        window: Context sentences on each side of a mention for framing (0: a mention's frames are those
+            of its own sentence, the unit the frame heads were validated on).
+
+    Sentiment and frames are measured once per (sentence, country) on direct references (names, demonyms,
+    capitals, governments; :mod:`analysis.mention_units`) with the in-domain instruments; attention and topics
+    count every mention.
 
     Returns:
         :class:`Portraits`; tables are empty (with their columns) where a country
@@ -73,14 +79,16 @@ def build_portraits(tables, *, countries: list[str], seed: int = 42, n_boot: int
                                                        n_boot=n_boot, random_state=seed)
     else:
         shares = pd.DataFrame(columns=["country", "topic", "topic_label", "share", "ci_low", "ci_high"])
-    scored = sentiment_aggregate.score_mentions(mentions, tables.sentences, countries=countries)
+    units = sentence_units(mentions, tables.sentences)
+    direct = units[units["reference"] == "direct"].reset_index(drop=True)
+    scored = sentiment_aggregate.score_mentions(direct, tables.sentences, countries=countries)
     per_article = sentiment_aggregate.aggregate_articles(scored)
     senti = sentiment_aggregate.summarise_sentiment(per_article, n_boot=n_boot, random_state=seed)
     tests = sentiment_aggregate.compare_countries(per_article, countries=countries, random_state=seed)
-    passages = frame_effects.build_passages(tables.sentences, mentions, window=window, countries=countries)
+    passages = frame_effects.build_passages(tables.sentences, direct, window=window, countries=countries)
     if len(passages):
-        scores = framing.score_frames(passages["text"].tolist())
-        predicted = framing.predict_frames(passages["text"].tolist())
+        scores = framing.score_frames(passages["text"].tolist(), scorer="indomain")
+        predicted = scores >= 0.5
         frames = frame_effects.frame_shares_by_country(passages, predicted, n_boot=n_boot, random_state=seed)
         frame_test = frame_effects.assess_frame_association(passages, scores)
         words = frame_effects.distinctive_words(passages, top_n=5)
@@ -204,7 +212,33 @@ def plot_portraits(p: Portraits):
     return fig
 
 
-_VALIDITY_COLUMNS = ["instrument", "data", "metric", "ours", "anchor", "anchor_value", "note"]
+_VALIDITY_COLUMNS = ["instrument", "data", "metric", "ours", "ours_interval", "anchor", "anchor_value", "note"]
+
+
+def _indomain_validity() -> list[dict]:
+    """The study's own instruments on its own question (``resources/validity/indomain.csv``), first."""
+    from .validity import load_indomain_validation
+
+    table = load_indomain_validation()
+    picks = [("sentiment:indomain", "cv_outlet:direct:all", "sentiment toward the named country (in-domain head)"),
+             ("sentiment:indomain", "cv_outlet:direct:CHN", "  - China"),
+             ("sentiment:indomain", "cv_outlet:direct:JPN", "  - Japan"),
+             ("sentiment:indomain", "cv_outlet:direct:MYS", "  - Malaysia"),
+             ("sentiment:indomain", "cv_outlet:proxy:all", "  - proxies only (sensitivity)"),
+             ("frames:indomain", "cv_outlet", "frames of the sentence (in-domain heads)")]
+    rows = []
+    for instrument, split, label in picks:
+        hit = table[(table["instrument"] == instrument) & (table["split"] == split)]
+        if hit.empty:
+            continue
+        r = hit.iloc[0]
+        rows.append({"instrument": label, "data": f"coded AI-news sentences (n={int(r['n'])}), CV by outlet",
+                     "metric": "macro-F1 [95% CI]", "ours": float(r["ours"]),
+                     "ours_interval": f"[{r['ours_low']:.3f}, {r['ours_high']:.3f}]",
+                     "anchor": {"sentiment:target_newsmtsc": "NewsMTSC-trained target model",
+                                "frames:default": "label-free default scorer"}.get(r["anchor"], r["anchor"]),
+                     "anchor_value": float(r["anchor_value"]), "note": str(r["note"])})
+    return rows
 
 
 def _sentiment_validity() -> list[dict]:
@@ -262,7 +296,8 @@ def validity_summary(tables=None, mentions: pd.DataFrame | None = None) -> pd.Da
     ``tables`` holds them.
 
     Returns:
-        DataFrame ``instrument, data, metric, ours, anchor, anchor_value, note``.
+        DataFrame ``instrument, data, metric, ours, ours_interval, anchor, anchor_value, note``: the
+        in-domain figures (the study's own question) first, then the public benchmarks.
     """
     rows = []
     if tables is not None:
@@ -278,7 +313,7 @@ def validity_summary(tables=None, mentions: pd.DataFrame | None = None) -> pd.Da
                              "hand-coded gold", "metric": metric, "ours": float(s[metric]),
                              "anchor": "target set in the issue", "anchor_value": 0.98 if metric == "precision"
                              else 0.95, "note": f"{int(s['n_gold'])} gold mentions"})
-    rows += _sentiment_validity() + _framing_validity()
+    rows = _indomain_validity() + rows + _sentiment_validity() + _framing_validity()
     out = pd.DataFrame(rows, columns=_VALIDITY_COLUMNS)
     return out.round({"ours": 3, "anchor_value": 3})
 

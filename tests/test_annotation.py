@@ -267,3 +267,30 @@ def test_round_is_stand_off_and_joins_back_only_to_the_same_text(tmp_path):
     (folder / "codes.csv").write_text((folder / "codes.csv").read_text().replace("neutral", "meh", 1))
     with pytest.raises(ValueError, match="row 2"):
         read_round(folder)
+
+
+def test_cli_draws_sheets_from_a_corpus_and_reports_agreement(tmp_path):
+    from analysis.annotation.__main__ import main
+    from analysis.paths import SEED_CORPUS_DIR
+
+    guide = tmp_path / "GUIDE.md"
+    guide.write_text("# Guide\nCode the sentence.", encoding="utf-8")
+    out = tmp_path / "coding"
+    assert main(["sheets", "--corpus", str(SEED_CORPUS_DIR), "--out", str(out), "--per-country", "4",
+                 "--guide", str(guide)]) == 0
+    sheet = pd.read_json(out / "items.jsonl", lines=True)
+    key = pd.read_csv(out / "items_key.csv")
+    assert len(sheet) == len(key) == len(pd.read_csv(out / "items.csv")) and len(sheet) <= 12
+    assert (key["reference"] == "direct").all()
+    assert "Code the sentence." in (out / "items.html").read_text(encoding="utf-8")
+    labels = ["negative", "neutral", "positive"]
+    for coder, shift in (("a", 0), ("b", 1)):
+        _write_codes(out / f"{coder}.jsonl", [{"id": i, "sentiment": labels[(k + shift * (k % 2)) % 3],
+                                               "frames": ["economic"] if k % 3 == 0 else []}
+                                              for k, i in enumerate(sheet["id"])])
+    assert main(["agreement", "--sheet", str(out / "items.jsonl"), "--codes", str(out / "a.jsonl"),
+                 str(out / "b.jsonl"), "--n-boot", "50"]) == 0
+    table = pd.read_csv(out / "agreement.csv").set_index("variable")
+    assert table.loc["economic", "alpha"] == 1.0 and table.loc["sentiment", "alpha"] < 1.0
+    adjudication = pd.read_csv(out / "adjudication.csv")
+    assert set(adjudication["variable"]) == {"sentiment"} and len(adjudication) == len(sheet) // 2

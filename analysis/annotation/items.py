@@ -8,63 +8,19 @@ proxy (a company, person, venue or other place; a dateline; a name that only con
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
-from analysis import paths
 from analysis.countries import detect_mentions
+from analysis.mention_units import DIRECT_KINDS, load_capitals, reference_class, sentence_units
 from analysis.segmentation import segment_articles
 
 __all__ = ["ITEM_COLUMNS", "STUDY_COUNTRIES", "DIRECT_KINDS", "load_capitals", "reference_class",
            "extract_items", "sample_items"]
 
 STUDY_COUNTRIES = ("CHN", "JPN", "MYS")
-DIRECT_KINDS = frozenset({"name", "demonym", "government"})
 ITEM_COLUMNS = ["item_id", "doc", "outlet", "country", "sent_start", "sent_end", "mention_start",
                 "mention_end", "alias", "kind", "reference", "n_mentions"]
-CONTEXT_SENTENCES = 1
-# "KUALA LUMPUR (Reuters) -", "TOKYO, Jan 27 (Reuters) -", "BEIJING --": a place that opens a sentence in
-# capitals and is followed by a news-agency dateline is where the story was filed, not a portrayal.
-_DATELINE = re.compile(r"[A-Z][A-Z .'-]+(?:,[^()\n]{0,30})?\s*(?:\([^)]{1,40}\))?\s*(?:[-\u2013\u2014]{1,2}|:)\s")
-
-
-@lru_cache(maxsize=1)
-def load_capitals() -> frozenset[tuple[str, str]]:
-    """Return ``(country, alias)`` pairs of the gazetteer's places that are national capitals."""
-    table = pd.read_csv(paths.RESOURCES_DIR / "capitals.csv", dtype=str, keep_default_na=False)
-    missing = {"country", "alias"} - set(table.columns)
-    if missing:
-        raise ValueError(f"{paths.RESOURCES_DIR / 'capitals.csv'}: column(s) {sorted(missing)} missing; "
-                         "the file needs country,alias")
-    return frozenset(zip(table["country"], table["alias"]))
-
-
-def reference_class(country: str, alias: str, kind: str, sentence: str, start: int) -> str:
-    """Classify one mention as ``direct`` or ``proxy`` (see the module docstring).
-
-    Example:
-        >>> reference_class("MYS", "Kuala Lumpur", "place", "KUALA LUMPUR (Reuters) - Malaysia said", 0)
-        'proxy'
-    """
-    if start == 0 and _DATELINE.match(sentence):
-        return "proxy"
-    if kind in DIRECT_KINDS:
-        return "direct"
-    if kind == "place" and (country, alias) in load_capitals():
-        return "direct"
-    return "proxy"
-
-
-def _pick(group: pd.DataFrame) -> pd.Series:
-    first = group.iloc[0]
-    direct = group[group["reference"] == "direct"]
-    chosen = direct.iloc[0] if len(direct) else first
-    out = chosen.copy()
-    out["n_mentions"] = len(group)
-    return out
 
 
 def extract_items(docs: pd.DataFrame, *, countries=STUDY_COUNTRIES) -> pd.DataFrame:
@@ -92,25 +48,18 @@ def extract_items(docs: pd.DataFrame, *, countries=STUDY_COUNTRIES) -> pd.DataFr
     articles = pd.DataFrame({"doc_id": docs["doc"].astype(str), "text": docs["text"].fillna("").astype(str)})
     _, sentences = segment_articles(articles)
     found = detect_mentions(sentences)
-    found = found[found["country"].isin(list(countries))].copy()
-    if found.empty:
+    units = sentence_units(found[found["country"].isin(list(countries))], sentences)
+    if units.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
-    sent = sentences.set_index(["doc_id", "sent_id"])
-    keys = list(zip(found["doc_id"], found["sent_id"]))
-    found["sent_start"] = sent.loc[keys, "start"].to_numpy()
-    found["sent_end"] = sent.loc[keys, "end"].to_numpy()
-    texts = sent.loc[keys, "text"].tolist()
-    found["reference"] = [reference_class(c, a, k, t, s) for c, a, k, t, s in
-                          zip(found["country"], found["alias"], found["kind"], texts, found["start"])]
-    found["order"] = np.arange(len(found))
-    # A sentence counts as a direct reference when any of its mentions of the country is direct.
-    found = found.sort_values(["doc_id", "sent_id", "country", "order"], kind="stable")
-    picked = [_pick(g) for _, g in found.groupby(["doc_id", "sent_id", "country"], sort=True)]
-    items = pd.DataFrame(picked).rename(columns={"doc_id": "doc", "start": "mention_start",
-                                                 "end": "mention_end"})
+    spans = sentences.set_index(["doc_id", "sent_id"])[["start", "end"]]
+    located = spans.loc[list(zip(units["doc_id"], units["sent_id"]))]
+    items = units.rename(columns={"doc_id": "doc", "start": "mention_start", "end": "mention_end"})
+    items["sent_start"] = located["start"].to_numpy()
+    items["sent_end"] = located["end"].to_numpy()
     outlets = dict(zip(docs["doc"].astype(str), docs["outlet"].fillna("").astype(str)))
     items["outlet"] = items["doc"].map(outlets)
     items["item_id"] = items["doc"] + "#" + items["sent_start"].astype(str) + ":" + items["country"]
+    items = items.sort_values(["doc", "sent_id", "country"], kind="stable")
     for col in ("sent_start", "sent_end", "mention_start", "mention_end", "n_mentions"):
         items[col] = items[col].astype("int64")
     return items[ITEM_COLUMNS].reset_index(drop=True)

@@ -67,9 +67,12 @@ def sheet_items(items: pd.DataFrame, docs: pd.DataFrame, *, context_sentences: i
 
 
 def write_sheet(sheet: pd.DataFrame, path: str | Path) -> Path:
-    """Write the coder's items as JSON lines (one item per line, in order)."""
+    """Write the coder's items: JSON lines (``.jsonl``), or a CSV (``.csv``) with empty code columns to fill."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        sheet.assign(sentiment="", frames="", unsure="").to_csv(path, index=False, lineterminator="\n")
+        return path
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for record in sheet.to_dict(orient="records"):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,144 @@
+"""How good an instrument is on coded data: scores with article-cluster bootstrap intervals, one table schema.
+
+Coded sentences from one article are not independent (same outlet, same story, often the same wording), so
+intervals resample whole articles (clusters), not sentences. Every validation figure the study reports goes
+through :data:`VALIDATION_COLUMNS`: the instrument, the data and split, the metric, our figure with its interval
+and the anchor it is read against (a baseline or a published figure).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.numerics import round_significant
+from analysis.paths import RESOURCES_DIR
+
+__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "macro_f1", "binary_f1", "cluster_interval", "validation_row",
+           "load_indomain_validation"]
+
+VALIDATION_COLUMNS = ["instrument", "data", "split", "metric", "n", "ours", "ours_low", "ours_high", "anchor",
+                      "anchor_value", "note"]
+VALIDITY_DIR = RESOURCES_DIR / "validity"
+
+
+def macro_f1(y_true, y_pred, labels=None) -> float:
+    """Macro-averaged F1 over ``labels`` (default: the labels present in ``y_true``)."""
+    y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
+    labels = sorted(set(y_true)) if labels is None else list(labels)
+    scores = []
+    for label in labels:
+        tp = float(((y_true == label) & (y_pred == label)).sum())
+        denom = float((y_true == label).sum() + (y_pred == label).sum())
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def binary_f1(y_true, y_pred) -> float:
+    """F1 of the positive class of boolean arrays (0 when there are no positives at all)."""
+    y_true, y_pred = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    denom = float(y_true.sum() + y_pred.sum())
+    return 2 * float((y_true & y_pred).sum()) / denom if denom else 0.0
+
+
+def cluster_interval(metric, y_true, y_pred, clusters, *, n_boot: int = 1000, random_state: int = 0,
+                     level: float = 0.95) -> tuple[float, float, float]:
+    """A metric with a percentile bootstrap interval that resamples whole clusters (articles).
+
+    Args:
+        metric: ``f(y_true, y_pred) -> float``.
+        y_true, y_pred: Gold and predicted labels, one per unit.
+        clusters: Cluster id per unit (the article).
+        n_boot: Resamples.
+        random_state: Seed.
+        level: Coverage.
+
+    Returns:
+        ``(estimate, low, high)``; the interval is ``(nan, nan)`` with fewer than 10 clusters, where a
+        bootstrap over clusters says little.
+
+    Raises:
+        ValueError: lengths differ.
+    """
+    y_true, y_pred, clusters = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object), np.asarray(clusters)
+    if not len(y_true) == len(y_pred) == len(clusters):
+        raise ValueError(f"cluster_interval: {len(y_true)} gold, {len(y_pred)} predicted, {len(clusters)} clusters")
+    estimate = metric(y_true, y_pred)
+    ids, index = np.unique(clusters, return_inverse=True)
+    if len(ids) < 10:
+        return estimate, float("nan"), float("nan")
+    members = [np.flatnonzero(index == k) for k in range(len(ids))]
+    rng = np.random.default_rng(random_state)
+    values = []
+    for _ in range(n_boot):
+        rows = np.concatenate([members[k] for k in rng.integers(0, len(ids), len(ids))])
+        values.append(metric(y_true[rows], y_pred[rows]))
+    tail = (1 - level) / 2 * 100
+    return estimate, float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
+
+
+def validation_row(*, instrument: str, data: str, split: str, metric: str, n: int, estimate, anchor: str = "",
+                   anchor_value=float("nan"), note: str = "") -> dict:
+    """One row of :data:`VALIDATION_COLUMNS`; ``estimate`` is a number or ``(value, low, high)``."""
+    value, low, high = estimate if isinstance(estimate, tuple) else (estimate, float("nan"), float("nan"))
+    return {"instrument": instrument, "data": data, "split": split, "metric": metric, "n": int(n),
+            "ours": round_significant(round(value, 4)), "ours_low": round_significant(round(low, 4)),
+            "ours_high": round_significant(round(high, 4)), "anchor": anchor,
+            "anchor_value": round_significant(round(anchor_value, 4)), "note": note}
+
+
+def load_indomain_validation(name: str = "indomain.csv", folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
+    """The stored in-domain validation table (written by ``bench/indomain_validity.py``).
+
+    Raises:
+        FileNotFoundError: the table is missing (names it and the command that writes it).
+    """
+    path = Path(folder) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; run `.venv/bin/python bench/indomain_validity.py` "
+                                "(needs ../shared and the collected pages)")
+    return pd.read_csv(path)
+
+
+def _fmt(value, low, high) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{value:.3f} (too few articles for an interval)"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def indomain_sentiment_table(folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
+    """Macro-F1 [95% CI] per reference class and country for VADER, the NewsMTSC model and the in-domain head.
+
+    Returns:
+        DataFrame ``reference, country, n`` and one column per instrument (formatted estimate and interval),
+        direct references first.
+    """
+    detail = load_indomain_validation("indomain_sentiment.csv", folder)
+    detail["cell"] = [_fmt(v, lo, hi) for v, lo, hi in zip(detail["macro_f1"], detail["low"], detail["high"])]
+    table = detail.pivot_table(index=["reference", "country", "n"], columns="instrument", values="cell",
+                               aggfunc="first").reset_index()
+    table.columns.name = None
+    order = {"direct": 0, "proxy": 1}
+    table = table.sort_values(["reference", "country"], key=lambda col: col.map(order) if col.name == "reference"
+                              else col.map({"all": "0"}).fillna(col), kind="stable")
+    names = {"sentiment:vader": "VADER (sentence)", "sentiment:target_newsmtsc": "target model (NewsMTSC)",
+             "sentiment:indomain": "in-domain head (study default)"}
+    return table.rename(columns=names)[["reference", "country", "n", *[n for n in names.values() if n in
+                                                                         table.rename(columns=names).columns]]]
+
+
+def indomain_frame_table(folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
+    """Per frame: coded positives, in-domain F1 [95% CI], the label-free default's F1, and its status.
+
+    ``status`` is ``validated`` (at least 30 coded positives and F1 >= 0.60) or ``exploratory``.
+    """
+    table = load_indomain_validation("indomain_frames.csv", folder)
+    return pd.DataFrame({
+        "frame": table["frame"], "n_positive": table["n_positive"],
+        "f1_indomain": [_fmt(v, lo, hi) for v, lo, hi in zip(table["f1"], table["f1_low"], table["f1_high"])],
+        "f1_default": table["default_f1"].round(3),
+        "status": np.where(table["exploratory"].astype(bool), "exploratory", "validated")})

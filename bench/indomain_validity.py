@@ -1,0 +1,231 @@
+"""In-domain validity: sentiment toward the named country and sentence frames, on the study's own coded data.
+
+Usage (from the repository root):
+
+    .venv/bin/python bench/indomain_validity.py                # print JSON lines, write the validation tables
+    .venv/bin/python bench/indomain_validity.py --write-heads  # also refit the shipped in-domain models
+
+Data: the coded items of ``analysis.annotation.gold.load_gold`` (rounds r1, r1b from
+``../shared/datasets/ai_news_portrayal_dev`` and this project's round r2, whose text comes from the development
+corpora and the collected pages in ``data/external/ai_news_pages``). Without them the script says so and stops.
+
+Protocol (nothing is chosen on the sentences it is scored on):
+
+* Cross-validation grouped by outlet (5 folds; an outlet, and so each of its articles, is in one fold only).
+* Hyper-parameters are chosen inside each training fold by an inner grouped cross-validation (nested), from a
+  small grid fixed in advance (``SENTIMENT_GRID``, ``FRAME_GRID``); the outer predictions are what is scored.
+* Intervals: 95% percentile bootstrap over articles (1,000 resamples).
+* Sentiment: direct references (names, demonyms, capitals, governments) are the primary analysis; proxies
+  (companies, people, other places, datelines) a sensitivity row. Frames: direct references only (the frames
+  of a sentence do not depend on which name marks the country, and coders left proxies' frames empty).
+
+Writes ``analysis/resources/validity/indomain.csv`` (``analysis.validity.VALIDATION_COLUMNS``) and
+``indomain_frames.csv`` (per frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+import numpy as np
+import pandas as pd
+
+from analysis.annotation.gold import load_gold
+from analysis.frame_domain import HEAD_FILE as FRAME_HEAD_FILE
+from analysis.frame_domain import DomainFrameHead, _grouped_folds, sentence_features
+from analysis.framing import load_codebook, score_frames
+from analysis.paths import DatasetMissingError
+from analysis.sentiment import predict_target_sentiment
+from analysis.validity import VALIDATION_COLUMNS, VALIDITY_DIR, binary_f1, cluster_interval, macro_f1, validation_row
+
+LABELS = ("negative", "neutral", "positive")
+FRAME_GRID = [{"C_dense": 0.01, "C_words": 1.0}, {"C_dense": 0.01, "C_words": 3.0}, {"C_dense": 0.03, "C_words": 3.0}]
+N_FOLDS = 5
+MIN_REPORTED = 30  # frames with at least this many coded positives enter the headline macro-F1
+
+
+def emit(record: dict) -> None:
+    print(json.dumps(record, sort_keys=True), flush=True)
+
+
+def _frame_table(gold: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({f: gold["frames"].map(lambda fs, f=f: f in fs) for f in frames})
+
+
+def _head_macro(head_params, X, sentences, Y, groups, folds, frames) -> float:
+    scores = []
+    pred = pd.DataFrame(False, index=Y.index, columns=frames)
+    for k in np.unique(folds):
+        test = folds == k
+        head = DomainFrameHead(n_splits=0, **head_params).fit(X[~test], [s for s, t in zip(sentences, test) if not t],
+                                                              Y[~test], groups=groups[~test])
+        p = head.predict(X[test], [s for s, t in zip(sentences, test) if t])
+        for f in head.frames_:
+            pred.loc[test, f] = p[f].to_numpy()
+    for f in frames:
+        if Y[f].sum() >= MIN_REPORTED:
+            scores.append(binary_f1(Y[f], pred[f]))
+    return float(np.mean(scores))
+
+
+def frames_validity(gold: pd.DataFrame, frames: list[str], n_boot: int) -> tuple[list[dict], pd.DataFrame, dict]:
+    direct = gold[gold["reference"] == "direct"].reset_index(drop=True)
+    sentences = direct["sentence"].tolist()
+    Y = _frame_table(direct, frames)
+    groups = direct["outlet"].to_numpy()
+    t0 = time.time()
+    X = sentence_features(sentences)
+    emit({"stage": "frame_features", "n": len(X), "seconds": round(time.time() - t0, 1)})
+    outer = _grouped_folds(list(groups), N_FOLDS)
+    pred = pd.DataFrame(False, index=Y.index, columns=frames)
+    chosen = []
+    for k in range(N_FOLDS):
+        train = outer != k
+        inner = _grouped_folds(list(groups[train]), N_FOLDS - 1)
+        sub = [s for s, t in zip(sentences, train) if t]
+        scores = [_head_macro(p, X[train], sub, Y[train].reset_index(drop=True), groups[train], inner, frames)
+                  for p in FRAME_GRID]
+        best = FRAME_GRID[int(np.argmax(scores))]
+        chosen.append(best)
+        head = DomainFrameHead(n_splits=0, **best).fit(X[train], sub, Y[train], groups=groups[train])
+        test_sentences = [s for s, t in zip(sentences, ~train) if t]
+        p = head.predict(X[~train], test_sentences)
+        for f in head.frames_:
+            pred.loc[~train, f] = p[f].to_numpy()
+        emit({"stage": "frame_fold", "fold": k, "inner_macro_f1": [round(s, 4) for s in scores], "chosen": best})
+    default = score_frames(sentences) >= 0.5
+    docs = direct["doc"].to_numpy()
+    rows, per_frame = [], []
+    for f in frames:
+        n_pos = int(Y[f].sum())
+        ours = cluster_interval(binary_f1, Y[f].to_numpy(), pred[f].to_numpy(), docs, n_boot=n_boot)
+        base = binary_f1(Y[f], default[f])
+        per_frame.append({"frame": f, "n_positive": n_pos, "f1": ours[0], "f1_low": ours[1], "f1_high": ours[2],
+                          "default_f1": base, "exploratory": n_pos < MIN_REPORTED or ours[0] < 0.6})
+        rows.append(validation_row(instrument="frames:indomain", data="ai_news_coded", split=f"cv_outlet:{f}",
+                                   metric="f1", n=len(direct), estimate=ours, anchor="frames:default",
+                                   anchor_value=base, note=f"{n_pos} coded positives"))
+    table = pd.DataFrame(per_frame)
+    big = [f for f in frames if Y[f].sum() >= MIN_REPORTED]
+
+    def macro(y_true, y_pred):  # rows of boolean frame vectors packed as objects
+        yt, yp = np.stack(y_true), np.stack(y_pred)
+        return float(np.mean([binary_f1(yt[:, j], yp[:, j]) for j in range(yt.shape[1])]))
+
+    gold_rows = list(Y[big].to_numpy())
+    ours = cluster_interval(macro, gold_rows, list(pred[big].to_numpy()), docs, n_boot=n_boot)
+    base = macro(gold_rows, list(default[big].to_numpy()))
+    rows.insert(0, validation_row(instrument="frames:indomain", data="ai_news_coded", split="cv_outlet",
+                                  metric=f"macro_f1_frames_ge{MIN_REPORTED}", n=len(direct), estimate=ours,
+                                  anchor="frames:default", anchor_value=base,
+                                  note=f"{len(big)} frames with >= {MIN_REPORTED} positives; direct references"))
+    emit({"stage": "frames", "macro_f1": round(ours[0], 4), "interval": [round(ours[1], 4), round(ours[2], 4)],
+          "default_macro_f1": round(base, 4)})
+    final = pd.Series([json.dumps(c, sort_keys=True) for c in chosen]).value_counts().index[0]
+    return rows, table, {"X": X, "sentences": sentences, "Y": Y, "groups": groups, "params": json.loads(final)}
+
+
+def sentiment_validity(gold: pd.DataFrame, n_boot: int, predict_cv) -> tuple[list[dict], pd.DataFrame]:
+    """Score VADER, the shipped target model and the in-domain model (cross-validated) per country."""
+    data = gold[gold["sentiment"].notna()].reset_index(drop=True)
+    spans = list(zip(data["mention_start"], data["mention_end"]))
+    preds = {
+        "sentiment:vader": predict_target_sentiment(data["sentence"], spans, scorer="vader")["label"].to_numpy(),
+        "sentiment:target_newsmtsc": predict_target_sentiment(data["sentence"], spans, scorer="target")["label"].to_numpy(),
+        "sentiment:indomain": predict_cv(data),
+    }
+    rows, detail = [], []
+    for reference in ("direct", "proxy"):
+        for country in ("all", "CHN", "JPN", "MYS"):
+            mask = (data["reference"] == reference) & ((data["country"] == country) if country != "all" else True)
+            if mask.sum() < 20:
+                continue
+            sub = data[mask]
+            for name, pred in preds.items():
+                est = cluster_interval(lambda a, b: macro_f1(a, b, LABELS), sub["sentiment"].to_numpy(),
+                                       pred[mask.to_numpy()], sub["doc"].to_numpy(), n_boot=n_boot)
+                detail.append({"instrument": name, "reference": reference, "country": country, "n": int(mask.sum()),
+                               "macro_f1": est[0], "low": est[1], "high": est[2]})
+    detail = pd.DataFrame(detail)
+    for row in detail[detail["instrument"] == "sentiment:indomain"].itertuples():
+        anchor = detail[(detail["instrument"] == "sentiment:target_newsmtsc") & (detail["reference"] == row.reference)
+                        & (detail["country"] == row.country)]["macro_f1"].iloc[0]
+        rows.append(validation_row(instrument="sentiment:indomain", data="ai_news_coded",
+                                   split=f"cv_outlet:{row.reference}:{row.country}", metric="macro_f1", n=row.n,
+                                   estimate=(row.macro_f1, row.low, row.high), anchor="sentiment:target_newsmtsc",
+                                   anchor_value=anchor, note="direct = primary analysis; proxy = sensitivity"))
+    return rows, detail
+
+
+def agreement(frames: list[str], n_boot: int) -> pd.DataFrame:
+    """Round 2: agreement of the two independent coders (before the tie-break), from the committed codes."""
+    from analysis.annotation.agreement import agreement_by_variable
+    from analysis.annotation.store import read_round
+    from analysis.annotation.gold import R2_DIR
+
+    codes = read_round(R2_DIR)["codes"]
+    codes = codes[codes["role"] == "primary"].copy()
+    codes["coder"] = codes["coder"].str.split("/").str[1]  # the slot: each batch had its own two coders
+    table = agreement_by_variable(codes, frames, n_boot=n_boot, random_state=0)
+    table.to_csv(VALIDITY_DIR / "agreement_r2.csv", index=False, lineterminator="\n")
+    emit({"stage": "agreement", "sentiment_alpha": float(table["alpha"].iloc[0])})
+    return table
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-heads", action="store_true")
+    parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--only", choices=["frames", "sentiment", "agreement"], default=None)
+    args = parser.parse_args(argv)
+    frames = load_codebook()["id"].tolist()
+    try:
+        gold = load_gold(frames)
+    except (DatasetMissingError, FileNotFoundError) as error:
+        print(f"bench/indomain_validity.py: skipped, coded data not available ({error})", file=sys.stderr)
+        return 0
+    emit({"stage": "gold", "items": len(gold), "missing_documents": gold.attrs["missing_documents"],
+          "no_majority": gold.attrs["no_majority"],
+          "by_country_reference": {f"{c}/{r}": int(n) for (c, r), n in gold.groupby(["country", "reference"]).size().items()}})
+    VALIDITY_DIR.mkdir(parents=True, exist_ok=True)
+    agreement(frames, args.n_boot)
+    rows = []
+    if args.only == "agreement":
+        return 0
+    if args.only in (None, "frames"):
+        frame_rows, per_frame, fitted = frames_validity(gold, frames, args.n_boot)
+        rows += frame_rows
+        per_frame.round(4).to_csv(VALIDITY_DIR / "indomain_frames.csv", index=False, lineterminator="\n")
+        if args.write_heads:
+            head = DomainFrameHead(n_splits=0, **fitted["params"]).fit(fitted["X"], fitted["sentences"], fitted["Y"],
+                                                                       groups=fitted["groups"])
+            FRAME_HEAD_FILE.write_text(json.dumps(head.to_dict(), sort_keys=True) + "\n", encoding="utf-8")
+            emit({"stage": "frame_head_written", "path": str(FRAME_HEAD_FILE), "params": fitted["params"]})
+    if args.only in (None, "sentiment"):
+        from indomain_sentiment import predict_cv, write_model
+
+        sent_rows, detail = sentiment_validity(gold, args.n_boot, predict_cv)
+        rows += sent_rows
+        detail.round(4).to_csv(VALIDITY_DIR / "indomain_sentiment.csv", index=False, lineterminator="\n")
+        emit({"stage": "sentiment", "detail": detail.round(4).to_dict(orient="records")})
+        if args.write_heads:
+            rows += write_model(gold)
+    table = pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+    path = VALIDITY_DIR / "indomain.csv"
+    if args.only is not None and path.exists():
+        old = pd.read_csv(path)
+        keep = ~old["instrument"].str.startswith(args.only)
+        table = pd.concat([old[keep], table], ignore_index=True)
+    table.to_csv(path, index=False, lineterminator="\n")
+    emit({"stage": "written", "path": str(path), "rows": len(table)})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

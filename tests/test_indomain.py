@@ -1,0 +1,147 @@
+"""The study's own unit and instruments: sentence units, in-domain heads, validity intervals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score
+
+from analysis.countries import detect_mentions
+from analysis.frame_domain import DomainFrameHead, load_domain_frame_head
+from analysis.framing import load_codebook, score_frames
+from analysis.mention_units import sentence_units
+from analysis.sentiment import predict_target_sentiment
+from analysis.sentiment_domain import DomainSentimentHead, load_domain_head
+from analysis.validity import binary_f1, cluster_interval, load_indomain_validation, macro_f1
+
+
+def _sentences(texts):
+    return pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "para_id": 0, "sent_id": 0,
+                         "text": texts})
+
+
+@pytest.mark.parametrize("text, country, alias, reference, n", [
+    ("China and Beijing disagree with Washington.", "CHN", "China", "direct", 2),
+    ("DeepSeek, a Chinese start-up, is based in Hangzhou.", "CHN", "Chinese", "direct", 3),
+    ("DeepSeek is based in Hangzhou.", "CHN", "DeepSeek", "proxy", 2),
+    ("KUALA LUMPUR (Reuters) - Microsoft will build a data centre.", "MYS", "Kuala Lumpur", "proxy", 1),
+    ("TOKYO, Jan 27 (Reuters) - Japan's chip stocks fell.", "JPN", "Japan", "direct", 2),
+    ("Officials in Tokyo approved the plan.", "JPN", "Tokyo", "direct", 1),
+])
+def test_sentence_units_one_row_per_sentence_and_country(text, country, alias, reference, n):
+    sentences = _sentences([text])
+    units = sentence_units(detect_mentions(sentences), sentences)
+    row = units[units["country"] == country]
+    assert len(row) == 1
+    row = row.iloc[0]
+    assert (row["alias"], row["reference"], row["n_mentions"]) == (alias, reference, n)
+    assert text[row["start"]:row["end"]].lower() == alias.lower()
+
+
+def test_sentence_units_keeps_countries_apart_and_names_a_lost_sentence():
+    sentences = _sentences(["Japan and Malaysia signed a pact with China."])
+    units = sentence_units(detect_mentions(sentences), sentences)
+    assert sorted(units["country"]) == ["CHN", "JPN", "MYS"]
+    with pytest.raises(ValueError, match="d0"):
+        sentence_units(detect_mentions(sentences), sentences.assign(sent_id=5))
+    assert sentence_units(detect_mentions(_sentences(["No country here."])), sentences).empty
+
+
+def test_sentiment_head_learns_weighted_domain_rows_and_round_trips():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = np.where(X[:, 0] > 0.5, "positive", np.where(X[:, 0] < -0.5, "negative", "neutral"))
+    head = DomainSentimentHead(C=1.0, domain_weight=4.0).fit(X, y, in_domain=np.arange(300) % 2 == 0)
+    assert (head.predict(X) == y).mean() > 0.85
+    again = DomainSentimentHead.from_dict(json.loads(json.dumps(head.to_dict())))
+    assert np.array_equal(again.predict_proba(X), head.predict_proba(X))
+    with pytest.raises(ValueError, match="'great'"):
+        DomainSentimentHead().fit(X[:3], ["great", "neutral", "negative"], in_domain=[True] * 3)
+
+
+@pytest.mark.parametrize("sentence, target, expected", [
+    ("Washington accused China of stealing chip designs and spying on users.", "China", "negative"),
+    ("Malaysia has become the region's most successful destination for AI investment.", "Malaysia", "positive"),
+    ("DeepSeek is based in Hangzhou, China.", "China", "neutral"),
+])
+def test_indomain_scorer_is_the_default_and_reads_the_construct(sentence, target, expected):
+    start = sentence.index(target)
+    out = predict_target_sentiment([sentence], [(start, start + len(target))])
+    assert out["scorer"].iloc[0] == "indomain"
+    assert out["label"].iloc[0] == expected
+    assert out[["p_negative", "p_neutral", "p_positive"]].sum(axis=1).iloc[0] == pytest.approx(1, abs=1e-5)
+
+
+def test_shipped_sentiment_head_is_valid():
+    head = load_domain_head()
+    assert head.coef_.shape == (3, 768) and np.isfinite(head.coef_).all()
+
+
+def test_frame_head_thresholds_fallback_and_round_trip():
+    rng = np.random.default_rng(1)
+    sentences = [f"{'export ban chips' if i % 3 == 0 else 'a new model launch'} number {i}" for i in range(90)]
+    X = rng.normal(size=(90, 5))
+    Y = pd.DataFrame({"security_export": [i % 3 == 0 for i in range(90)], "morality": [i == 4 for i in range(90)]})
+    head = DomainFrameHead(C_dense=0.01, C_words=3.0, min_positives=10, n_splits=3).fit(
+        X, sentences, Y, groups=[i % 9 for i in range(90)])
+    assert head.frames_ == ["security_export"] and head.fallback_ == ["morality"]
+    assert head.predict(X, sentences)["security_export"].tolist() == Y["security_export"].tolist()
+    again = DomainFrameHead.from_dict(json.loads(json.dumps(head.to_dict())))
+    assert np.array_equal(again.predict_proba(X, sentences).to_numpy(), head.predict_proba(X, sentences).to_numpy())
+    with pytest.raises(ValueError, match="label rows"):
+        head.fit(X, sentences, Y.iloc[:5], groups=[0] * 90)
+
+
+def test_indomain_frame_scorer_on_clear_sentences():
+    texts = ["The US tightened export controls on advanced chips to China over national security concerns.",
+             "Microsoft will invest billions in new data centres in Johor, Malaysia.",
+             "The weather was fine."]
+    scores = score_frames(texts, scorer="indomain")
+    assert list(scores.columns) == load_codebook()["id"].tolist()
+    assert scores.loc[0, "security_export"] >= 0.5 > scores.loc[2, "security_export"]
+    assert scores.loc[1, "investment_infra"] >= 0.5 > scores.loc[2, "investment_infra"]
+    assert set(scores.attrs["label_free_fallback"]) == set(load_domain_frame_head().fallback_)
+
+
+def test_indomain_frame_scorer_refuses_a_foreign_codebook():
+    book = [{"id": "weather", "family": "issue", "label": "Weather", "definition": "Rain and sun.",
+             "include": "rain", "exclude": "none", "cues": ["rain*"], "exemplars": ["It rained.", "Sun.", "Hail."]}]
+    with pytest.raises(ValueError, match="weather"):
+        score_frames(["It rained."], scorer="indomain", codebook=book)
+
+
+def test_macro_and_binary_f1_match_scikit_learn():
+    rng = np.random.default_rng(2)
+    y = rng.choice(["negative", "neutral", "positive"], 200)
+    p = np.where(rng.random(200) < 0.7, y, rng.choice(["negative", "neutral", "positive"], 200))
+    assert macro_f1(y, p) == pytest.approx(f1_score(y, p, average="macro"))
+    yb, pb = y == "positive", p == "positive"
+    assert binary_f1(yb, pb) == pytest.approx(f1_score(yb, pb))
+    assert binary_f1(np.zeros(3, bool), np.zeros(3, bool)) == 0.0
+
+
+def test_cluster_interval_resamples_articles_and_refuses_few_clusters():
+    y = np.array(["a", "b"] * 50)
+    p = y.copy()
+    p[:10] = "b"
+    clusters = np.repeat(np.arange(20), 5)
+    est, low, high = cluster_interval(lambda a, b: float((a == b).mean()), y, p, clusters, n_boot=300)
+    assert est == pytest.approx(0.95) and low < est <= high <= 1.0
+    assert cluster_interval(lambda a, b: float((a == b).mean()), y, p, clusters, n_boot=300) == (est, low, high)
+    few = cluster_interval(lambda a, b: float((a == b).mean()), y, p, clusters % 5, n_boot=50)
+    assert np.isnan(few[1]) and np.isnan(few[2])
+    with pytest.raises(ValueError, match="clusters"):
+        cluster_interval(binary_f1, y, p[:-1], clusters)
+
+
+def test_stored_indomain_validation_follows_the_schema_and_beats_its_anchor():
+    table = load_indomain_validation()
+    assert list(table.columns[:4]) == ["instrument", "data", "split", "metric"]
+    headline = table[(table["instrument"] == "frames:indomain") & (table["split"] == "cv_outlet")].iloc[0]
+    assert headline["ours_low"] <= headline["ours"] <= headline["ours_high"]
+    assert headline["ours"] > headline["anchor_value"]
+    sentiment = table[table["split"] == "cv_outlet:direct:all"].iloc[0]
+    assert sentiment["ours"] > sentiment["anchor_value"]
