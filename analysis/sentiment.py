@@ -487,7 +487,10 @@ def predict_target_sentiment(
     elif scorer == "indomain":
         from .sentiment_domain import predict_domain_sentiment
 
-        out = predict_domain_sentiment(sentences, spans, batch_size=batch_size)
+        if precision != "fp64":
+            raise ValueError(f"scorer='indomain' runs in float64 only (its head was fitted on float64 features); "
+                             f"precision={precision!r} applies to scorer='target'.")
+        out = predict_domain_sentiment(sentences, spans, batch_size=batch_size, model_dir=model_dir)
     else:
         out = _score_target(sentences, spans, batch_size=batch_size, model_dir=model_dir, precision=precision)
     out["scorer"] = scorer

@@ -18,8 +18,8 @@ import pandas as pd
 
 from analysis.numerics import quantize_embeddings, round_scores
 from analysis.paths import INTERIM_DIR
-from analysis.sentiment import (LABELS, SENTIMENT_DIR, collate_targets, load_target_model, tokenize_targets,
-                                validate_targets)
+from analysis.sentiment import (LABELS, SENTIMENT_DIR, SentimentModelError, collate_targets, load_target_model,
+                                tokenize_targets, validate_targets, verify_artefact)
 
 __all__ = ["HEAD_FILE", "target_features", "DomainSentimentHead", "load_domain_head", "predict_domain_sentiment"]
 
@@ -32,8 +32,10 @@ def _key(fingerprint: str, sentence: str, span: tuple[int, int]) -> str:
 
 
 def _fingerprint(model_dir: Path) -> str:
-    sums = (Path(model_dir) / "SHA256SUMS").read_text(encoding="utf-8")
-    return hashlib.sha256(("fp64-q20|" + sums).encode("utf-8")).hexdigest()[:16]
+    """Identity of the target model: its verified file checksums (a corrupted or missing file raises first)."""
+    sums = verify_artefact(model_dir)
+    listing = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    return hashlib.sha256(("fp64-q20|" + listing).encode("utf-8")).hexdigest()[:16]
 
 
 def _compute(sentences: list[str], spans: list[tuple[int, int]], *, batch_size: int, model_dir) -> np.ndarray:
@@ -133,7 +135,7 @@ class DomainSentimentHead:
         return np.asarray(LABELS, dtype=object)[self.predict_proba(X).argmax(axis=1)]
 
     def to_dict(self) -> dict:
-        return {"params": self.get_params(), "labels": list(LABELS), "mean": self.mean_.tolist(),
+        return {"params": self.get_params(), "labels": list(LABELS), "base_fingerprint": _fingerprint(SENTIMENT_DIR), "mean": self.mean_.tolist(),
                 "scale": self.scale_.tolist(), "coef": self.coef_.tolist(), "intercept": self.intercept_.tolist()}
 
     @classmethod
@@ -146,24 +148,34 @@ class DomainSentimentHead:
         return head
 
 
-def load_domain_head(path: str | Path = HEAD_FILE) -> DomainSentimentHead:
-    """Load the shipped in-domain head.
+def load_domain_head(path: str | Path = HEAD_FILE, *, model_dir: str | Path = SENTIMENT_DIR) -> DomainSentimentHead:
+    """Load the in-domain head that sits on the target model in ``model_dir``.
 
     Raises:
-        FileNotFoundError: the head file is missing (names it and how to rebuild it).
+        SentimentModelError: the head file is missing, or it was trained on another version of the target
+            model (its recorded fingerprint differs from ``model_dir``'s checksums).
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; restore it from git or retrain it with "
-                                "`python bench/indomain_validity.py --write-heads`")
-    return DomainSentimentHead.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        raise SentimentModelError(f"{path} is missing; restore it from git or retrain it with "
+                                  "`python bench/indomain_validity.py --write-heads`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    expected = _fingerprint(Path(model_dir))
+    if data.get("base_fingerprint") != expected:
+        raise SentimentModelError(f"{path} was trained on a different target model than {model_dir} "
+                                  f"({data.get('base_fingerprint')} != {expected}); retrain it with "
+                                  "`python bench/indomain_validity.py --write-heads`")
+    return DomainSentimentHead.from_dict(data)
 
 
-def predict_domain_sentiment(sentences, spans, *, batch_size: int = 64, head_path: str | Path = HEAD_FILE,
+def predict_domain_sentiment(sentences, spans, *, batch_size: int = 64, model_dir: str | Path = SENTIMENT_DIR,
                              cache_dir: str | Path | None = FEATURE_CACHE) -> pd.DataFrame:
-    """Sentiment toward the target with the in-domain head: ``label, p_negative, p_neutral, p_positive, score``."""
-    X = target_features(sentences, spans, batch_size=batch_size, cache_dir=cache_dir)
-    head = load_domain_head(head_path)
+    """Sentiment toward the target with the in-domain head: ``label, p_negative, p_neutral, p_positive, score``.
+
+    The head is ``model_dir/domain_head.json``; the target model in ``model_dir`` is verified (sha256) first.
+    """
+    head = load_domain_head(Path(model_dir) / HEAD_FILE.name, model_dir=model_dir)
+    X = target_features(sentences, spans, batch_size=batch_size, model_dir=model_dir, cache_dir=cache_dir)
     probs = head.predict_proba(X) if len(X) else np.zeros((0, 3))
     out = pd.DataFrame(probs, columns=["p_negative", "p_neutral", "p_positive"])
     out.insert(0, "label", np.asarray(LABELS, dtype=object)[probs.argmax(1)] if len(probs) else [])

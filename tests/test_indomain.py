@@ -75,9 +75,25 @@ def test_indomain_scorer_is_the_default_and_reads_the_construct(sentence, target
     assert out[["p_negative", "p_neutral", "p_positive"]].sum(axis=1).iloc[0] == pytest.approx(1, abs=1e-5)
 
 
-def test_shipped_sentiment_head_is_valid():
+def test_shipped_sentiment_head_is_valid_and_bound_to_its_target_model(tmp_path):
+    import shutil
+
+    from analysis.sentiment import SENTIMENT_DIR, SentimentModelError
+
     head = load_domain_head()
     assert head.coef_.shape == (3, 768) and np.isfinite(head.coef_).all()
+    with pytest.raises(ValueError, match="float64"):
+        predict_target_sentiment(["China grew."], [(0, 5)], precision="int8")
+    folder = tmp_path / "sentiment"
+    shutil.copytree(SENTIMENT_DIR, folder)
+    stored = json.loads((folder / "domain_head.json").read_text(encoding="utf-8"))
+    stored["base_fingerprint"] = "0" * 16  # a head fitted on another version of the target model
+    (folder / "domain_head.json").write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(SentimentModelError, match="different target model"):
+        load_domain_head(folder / "domain_head.json", model_dir=folder)
+    (folder / "domain_head.json").unlink()
+    with pytest.raises(SentimentModelError, match="missing"):
+        predict_target_sentiment(["China grew."], [(0, 5)], model_dir=folder)
 
 
 def test_frame_head_thresholds_fallback_and_round_trip():
@@ -86,7 +102,7 @@ def test_frame_head_thresholds_fallback_and_round_trip():
     X = rng.normal(size=(90, 5))
     Y = pd.DataFrame({"security_export": [i % 3 == 0 for i in range(90)], "morality": [i == 4 for i in range(90)]})
     head = DomainFrameHead(C_dense=0.01, C_words=3.0, min_positives=10, n_splits=3).fit(
-        X, sentences, Y, groups=[i % 9 for i in range(90)])
+        X, sentences, Y, groups=[i % 10 for i in range(90)])
     assert head.frames_ == ["security_export"] and head.fallback_ == ["morality"]
     assert head.predict(X, sentences)["security_export"].tolist() == Y["security_export"].tolist()
     again = DomainFrameHead.from_dict(json.loads(json.dumps(head.to_dict())))

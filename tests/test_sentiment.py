@@ -118,7 +118,7 @@ def target_predictions():
 
 
 def test_target_scorer_is_default_and_well_formed(target_predictions):
-    assert sm.DEFAULT_SCORER == "target"
+    assert sm.DEFAULT_SCORER == "indomain" and "target" in sm.SCORERS
     out = target_predictions
     assert list(out.columns) == sm.OUTPUT_COLUMNS and len(out) == len(TARGET_CASES)
     probs = out[["p_negative", "p_neutral", "p_positive"]].to_numpy()
@@ -143,7 +143,7 @@ def test_target_scorer_depends_on_target(target_predictions):
                    "positive first clause dominates; see MODEL_CARD.md")
 def test_target_scorer_known_limit_short_contrast():
     sentence = "China's model impressed experts while Japan's stalled."
-    out = sm.predict_target_sentiment([sentence], [span_of(sentence, "Japan")])
+    out = sm.predict_target_sentiment([sentence], [span_of(sentence, "Japan")], scorer="target")
     assert out["label"].item() == "negative"
 
 
@@ -161,7 +161,7 @@ def test_target_scorer_batching_and_order_invariant():
 def test_fast_precisions_agree_on_clear_examples(target_predictions, precision, tolerance, same_labels):
     sentences = [c[0] for c in TARGET_CASES]
     spans = [span_of(s, t) for s, t, _ in TARGET_CASES]
-    fast = sm.predict_target_sentiment(sentences, spans, precision=precision)
+    fast = sm.predict_target_sentiment(sentences, spans, scorer="target", precision=precision)
     # bf16 keeps every label. int8 is lossier (NewsMTSC cost in MODEL_CARD.md): with the pair-augmented
     # adapters it moves the contrast sentence's China score from 0.71 to 0.23 (positive -> neutral), so
     # for int8 only the direction of each score must survive, and the single-target labels.
