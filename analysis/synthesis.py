@@ -38,6 +38,8 @@ class Portraits:
     evidence: pd.DataFrame
     n_articles: int
     n_mentions: pd.Series
+    #: Sensitivity: sentiment when units marked only by a proxy (company, person, other place) count too.
+    sentiment_all: pd.DataFrame | None = None
 
 
 def format_interval(estimate: float, low: float, high: float, *, digits: int = 2) -> str:
@@ -84,6 +86,9 @@ def build_portraits(tables, *, countries: list[str], seed: int = 42, n_boot: int
     scored = sentiment_aggregate.score_mentions(direct, tables.sentences, countries=countries)
     per_article = sentiment_aggregate.aggregate_articles(scored)
     senti = sentiment_aggregate.summarise_sentiment(per_article, n_boot=n_boot, random_state=seed)
+    scored_all = sentiment_aggregate.score_mentions(units, tables.sentences, countries=countries)
+    senti_all = sentiment_aggregate.summarise_sentiment(sentiment_aggregate.aggregate_articles(scored_all),
+                                                        n_boot=n_boot, random_state=seed)
     tests = sentiment_aggregate.compare_countries(per_article, countries=countries, random_state=seed)
     passages = frame_effects.build_passages(tables.sentences, direct, window=window, countries=countries)
     if len(passages):
@@ -100,7 +105,8 @@ def build_portraits(tables, *, countries: list[str], seed: int = 42, n_boot: int
     return Portraits(countries=list(countries), attention=att, topics=shares, sentiment=senti,
                      sentiment_tests=tests, frames=frames, frame_test=frame_test, words=words,
                      evidence=evidence, n_articles=len(tables.articles),
-                     n_mentions=mentions["country"].value_counts().reindex(countries, fill_value=0))
+                     n_mentions=mentions["country"].value_counts().reindex(countries, fill_value=0),
+                     sentiment_all=senti_all)
 
 
 def _top(table: pd.DataFrame, country: str, label: str, value: str, k: int) -> str:
@@ -115,6 +121,8 @@ def portrait_table(p: Portraits, *, k: int = 2) -> pd.DataFrame:
     names = country_names()
     senti = p.sentiment[p.sentiment["measure"] == "mean_score"].set_index("country") \
         if len(p.sentiment) else pd.DataFrame()
+    senti_all = p.sentiment_all[p.sentiment_all["measure"] == "mean_score"].set_index("country") \
+        if p.sentiment_all is not None and len(p.sentiment_all) else pd.DataFrame()
     att = p.attention.set_index("country")
     rows: dict[str, dict[str, str]] = {}
     for c in p.countries:
@@ -130,6 +138,8 @@ def portrait_table(p: Portraits, *, k: int = 2) -> pd.DataFrame:
                                                    "value", k) if len(p.topics) else "n/a",
             "sentiment toward it (mean, -1..1)": format_interval(s["estimate"], s["ci_low"], s["ci_high"])
             if s is not None else "n/a",
+            "  the same, proxies included (sensitivity)": format_interval(
+                *senti_all.loc[c, ["estimate", "ci_low", "ci_high"]]) if c in senti_all.index else "n/a",
             "dominant frames (share of passages)": _top(p.frames, c, "frame", "estimate", k)
             if len(p.frames) else "n/a",
             "distinctive words": ", ".join(p.words.loc[p.words["country"] == c, "word"].head(5)) or "n/a",
