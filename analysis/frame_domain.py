@@ -2,9 +2,10 @@
 
 One logistic regression per codebook frame on three kinds of sentence features: the sentence embedding
 (all-MiniLM-L6-v2, quantised), the codebook's dictionary scores and its zero-shot scores
-(:mod:`analysis.framing`). Each frame has its own decision threshold, chosen by grouped cross-validation on the
-training sentences only. A frame with too few coded positives to train keeps the label-free default scorer and
-is listed in ``fallback_``.
+(:mod:`analysis.framing`), plus the sentence's word n-grams. The shipped head decides at probability 0.5
+(balanced class weights; per-frame thresholds chosen by grouped cross-validation are available with
+``n_splits > 0`` but moved the validated macro-F1 by less than 0.001, so the study does not use them). A frame
+with too few coded positives to train keeps the label-free ``combined`` score and is listed in ``fallback_``.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class DomainFrameHead:
     """
 
     def __init__(self, *, C_dense: float = 0.01, C_words: float = 3.0, min_positives: int = MIN_POSITIVES,
-                 n_splits: int = 5, random_state: int = 0):
+                 n_splits: int = 0, random_state: int = 0):
         self.C_dense = C_dense
         self.C_words = C_words
         self.min_positives = min_positives
@@ -140,6 +141,7 @@ class DomainFrameHead:
                              f"{len(Y)} label rows, {len(groups)} groups; give one of each per sentence")
         Y = Y.reset_index(drop=True).astype(bool)
         counts = Y.sum()
+        self.feature_frames_ = [str(f) for f in Y.columns]  # codebook order of the dictionary/zero-shot columns
         self.frames_ = [f for f in Y.columns if counts[f] >= self.min_positives]
         self.fallback_ = [f for f in Y.columns if counts[f] < self.min_positives]
         self.thresholds_ = {f: 0.5 for f in self.frames_}
@@ -166,6 +168,7 @@ class DomainFrameHead:
     def to_dict(self) -> dict:
         mean, scale, words, models = self.block_
         return {"params": self.get_params(), "frames": self.frames_, "fallback": self.fallback_,
+                "feature_frames": self.feature_frames_,
                 "thresholds": self.thresholds_, "mean": mean.tolist(), "scale": scale.tolist(),
                 "vocabulary": None if words is None else sorted(words.vocabulary_, key=words.vocabulary_.get),
                 "idf": None if words is None else words.idf_.tolist(),
@@ -178,6 +181,7 @@ class DomainFrameHead:
 
         head = cls(**data["params"])
         head.frames_, head.fallback_ = list(data["frames"]), list(data["fallback"])
+        head.feature_frames_ = list(data.get("feature_frames") or [*data["frames"], *data["fallback"]])
         head.thresholds_ = {k: float(v) for k, v in data["thresholds"].items()}
         words = None
         if data["vocabulary"] is not None:
@@ -222,20 +226,27 @@ def indomain_sentence_scores(sentences: list[str], book: pd.DataFrame, *, model=
     from analysis.framing import _seeded_sentence_scores
 
     head = load_domain_frame_head(head_path)
-    known = set(head.frames_) | set(head.fallback_)
-    unknown = [f for f in book["id"] if f not in known]
-    if unknown:
-        raise ValueError(f"scorer='indomain' is trained for the study codebook; frame(s) {unknown} are not in it. "
-                         "Use scorer='default' for your own codebook, or train a head on your coded sentences.")
+    if set(book["id"]) != set(head.feature_frames_):
+        raise ValueError(f"scorer='indomain' is trained for the study codebook ({head.feature_frames_}); this codebook "
+                         f"has {list(book['id'])}. Use scorer='default' for your own codebook, or train a head on your "
+                         "coded sentences.")
+    if any(t != 0.5 for t in head.thresholds_.values()):
+        raise ValueError(f"{head_path}: the head has per-frame thresholds {head.thresholds_}, but the scorer decides "
+                         "at 0.5; refit it with n_splits=0")
+    order = {f: i for i, f in enumerate(head.feature_frames_)}
+    study_order = book.assign(_k=book["id"].map(order)).sort_values("_k", kind="stable").drop(columns="_k")
+    book_ids = list(book["id"])
+    book = study_order.reset_index(drop=True)  # the features must be built in the order the head was fitted on
     scores = np.zeros((len(sentences), len(book)))
     if not sentences:
-        return scores, list(head.fallback_)
+        return scores, [f for f in book_ids if f not in head.frames_]
     X = sentence_features(sentences, codebook=book, model=model, cache_dir=cache_dir)
     proba = head.predict_proba(X, sentences)
-    fallback = [f for f in book["id"] if f not in head.frames_]
+    fallback = [f for f in book_ids if f not in head.frames_]
     if fallback:
         seeded, _ = _seeded_sentence_scores(sentences, book, model=model, cache_dir=cache_dir)
         combined = (seeded + _zero_shot_sentence_scores(sentences, book, model=model, cache_dir=cache_dir)) / 2.0
-    for j, frame in enumerate(book["id"]):
-        scores[:, j] = proba[frame].to_numpy() if frame in head.frames_ else combined[:, j]
+    position = {f: j for j, f in enumerate(book["id"])}
+    for j, frame in enumerate(book_ids):  # back in the caller's codebook order
+        scores[:, j] = proba[frame].to_numpy() if frame in head.frames_ else combined[:, position[frame]]
     return round_scores(scores), fallback

@@ -23,7 +23,8 @@ UNIT_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "sta
                 "n_mentions"]
 # "KUALA LUMPUR (Reuters) -", "TOKYO, Jan 27 (Reuters) -", "BEIJING --": a place that opens a sentence in
 # capitals and is followed by a news-agency dateline is where the story was filed, not a portrayal.
-_DATELINE = re.compile(r"[A-Z][A-Z .'-]+(?:,[^()\n]{0,30})?\s*(?:\([^)]{1,40}\))?\s*(?:[-\u2013\u2014]{1,2}|:)\s")
+_DATELINE = re.compile(r"[A-Z][A-Z.'/ ]*[A-Z](?:,[^()\n]{0,30})?\s*(?:\([^)]{1,40}\))?"
+                       r"(?:\s+-{1,2}\s*|\s*[\u2013\u2014]\s*|:\s)")
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +45,8 @@ def reference_class(country: str, alias: str, kind: str, sentence: str, start: i
         >>> reference_class("MYS", "Kuala Lumpur", "place", "KUALA LUMPUR (Reuters) - Malaysia said", 0)
         'proxy'
     """
-    if start == 0 and _DATELINE.match(sentence):
+    dateline = _DATELINE.match(sentence)
+    if dateline and start < dateline.end() and sentence[start:start + 1].isupper():
         return "proxy"
     if kind in DIRECT_KINDS:
         return "direct"

@@ -72,8 +72,11 @@ def target_features(sentences, spans, *, batch_size: int = 64, model_dir: str | 
     cache: dict[str, np.ndarray] = {}
     path = Path(cache_dir) / f"{fingerprint}.npz" if cache_dir is not None else None
     if path is not None and path.exists():
-        with np.load(path) as data:
-            cache = dict(zip(data["keys"].tolist(), data["values"]))
+        try:
+            with np.load(path) as data:
+                cache = dict(zip(data["keys"].tolist(), data["values"]))
+        except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt, never trusted
+            cache = {}
     todo = [i for i, k in enumerate(keys) if k not in cache]
     if todo:
         fresh = _compute([sentences[i] for i in todo], [spans[i] for i in todo], batch_size=batch_size,
@@ -81,10 +84,14 @@ def target_features(sentences, spans, *, batch_size: int = 64, model_dir: str | 
         for i, row in zip(todo, fresh):
             cache[keys[i]] = row
         if path is not None:
+            import os
+            import tempfile
+
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npz")
+            handle, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".npz", dir=path.parent)
+            os.close(handle)  # a unique name per writer: concurrent runs never rename each other's half-written file
             np.savez(tmp, keys=np.array(list(cache)), values=np.stack(list(cache.values())))
-            tmp.replace(path)
+            os.replace(tmp, path)
     return np.stack([cache[k] for k in keys])
 
 
@@ -106,8 +113,8 @@ class DomainSentimentHead:
     def get_params(self, deep: bool = True) -> dict:
         return {"C": self.C, "domain_weight": self.domain_weight, "class_weight": self.class_weight}
 
-    def fit(self, X, y, *, in_domain) -> "DomainSentimentHead":
-        """Fit on features ``X``, labels ``y`` (in :data:`LABELS`) and a boolean in-domain flag per row."""
+    def fit(self, X, y, *, in_domain, model_dir: str | Path = SENTIMENT_DIR) -> "DomainSentimentHead":
+        """Fit on features ``X`` (from the target model in ``model_dir``), labels ``y`` and an in-domain flag per row."""
         from sklearn.linear_model import LogisticRegression
 
         X = np.asarray(X, dtype=np.float64)
@@ -115,6 +122,7 @@ class DomainSentimentHead:
         unknown = sorted(set(y) - set(LABELS))
         if unknown:
             raise ValueError(f"DomainSentimentHead.fit: label(s) {unknown} not in {list(LABELS)}")
+        self.base_fingerprint_ = _fingerprint(Path(model_dir))
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0) + 1e-6
         weight = np.where(np.asarray(in_domain, dtype=bool), self.domain_weight, 1.0)
@@ -135,12 +143,14 @@ class DomainSentimentHead:
         return np.asarray(LABELS, dtype=object)[self.predict_proba(X).argmax(axis=1)]
 
     def to_dict(self) -> dict:
-        return {"params": self.get_params(), "labels": list(LABELS), "base_fingerprint": _fingerprint(SENTIMENT_DIR), "mean": self.mean_.tolist(),
+        return {"params": self.get_params(), "labels": list(LABELS), "base_fingerprint": self.base_fingerprint_,
+                "mean": self.mean_.tolist(),
                 "scale": self.scale_.tolist(), "coef": self.coef_.tolist(), "intercept": self.intercept_.tolist()}
 
     @classmethod
     def from_dict(cls, data: dict) -> "DomainSentimentHead":
         head = cls(**data["params"])
+        head.base_fingerprint_ = data.get("base_fingerprint")
         head.mean_ = np.asarray(data["mean"], dtype=np.float64)
         head.scale_ = np.asarray(data["scale"], dtype=np.float64)
         head.coef_ = np.asarray(data["coef"], dtype=np.float64)

@@ -230,19 +230,19 @@ def _indomain_validity() -> list[dict]:
     from .validity import load_indomain_validation
 
     table = load_indomain_validation()
-    picks = [("sentiment:indomain", "cv_outlet:direct:all", "sentiment toward the named country (in-domain head)"),
-             ("sentiment:indomain", "cv_outlet:direct:CHN", "  - China"),
-             ("sentiment:indomain", "cv_outlet:direct:JPN", "  - Japan"),
-             ("sentiment:indomain", "cv_outlet:direct:MYS", "  - Malaysia"),
-             ("sentiment:indomain", "cv_outlet:proxy:all", "  - proxies only (sensitivity)"),
-             ("frames:indomain", "cv_outlet", "frames of the sentence (in-domain heads)")]
+    picks = [("sentiment:indomain", "cv_site:direct:all", "sentiment toward the named country (in-domain head)"),
+             ("sentiment:indomain", "cv_site:direct:CHN", "  - China"),
+             ("sentiment:indomain", "cv_site:direct:JPN", "  - Japan"),
+             ("sentiment:indomain", "cv_site:direct:MYS", "  - Malaysia"),
+             ("sentiment:indomain", "cv_site:proxy:all", "  - proxies only (sensitivity)"),
+             ("frames:indomain", "cv_site", "frames of the sentence (in-domain heads)")]
     rows = []
     for instrument, split, label in picks:
         hit = table[(table["instrument"] == instrument) & (table["split"] == split)]
         if hit.empty:
             continue
         r = hit.iloc[0]
-        rows.append({"instrument": label, "data": f"coded AI-news sentences (n={int(r['n'])}), CV by outlet",
+        rows.append({"instrument": label, "data": f"coded AI-news sentences (n={int(r['n'])}), CV by site",
                      "metric": "macro-F1 [95% CI]", "ours": float(r["ours"]),
                      "ours_interval": f"[{r['ours_low']:.3f}, {r['ours_high']:.3f}]",
                      "anchor": {"sentiment:target_newsmtsc": "NewsMTSC-trained target model",

@@ -16,12 +16,46 @@ import pandas as pd
 from analysis.numerics import round_significant
 from analysis.paths import RESOURCES_DIR
 
-__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "macro_f1", "binary_f1", "cluster_interval", "validation_row",
+__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "site_groups", "macro_f1", "binary_f1", "cluster_interval", "validation_row",
            "load_indomain_validation"]
 
 VALIDATION_COLUMNS = ["instrument", "data", "split", "metric", "n", "ours", "ours_low", "ours_high", "anchor",
                       "anchor_value", "note"]
 VALIDITY_DIR = RESOURCES_DIR / "validity"
+
+
+def site_groups(docs, sentences) -> np.ndarray:
+    """Cross-validation groups: the site of each item's document, merged across identical sentences.
+
+    ``doc`` keys are ``host/path`` (:func:`analysis.annotation.sources.normalise_url`), so the host is the site
+    however the outlet was spelt ("The Star", "The Star (Malaysia)"). Items whose sentences are identical
+    (case and spacing aside; syndicated copies) are put in one group, so a copy never sits in the test fold
+    while its original trains the model.
+
+    Returns:
+        An integer group id per item.
+    """
+    hosts = [str(d).split("/", 1)[0] for d in docs]
+    keys = [" ".join(str(s).lower().split()) for s in sentences]
+    parent = {h: h for h in hosts}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first_host = {}
+    for host, key in zip(hosts, keys):
+        if key in first_host:
+            a, b = find(first_host[key]), find(host)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        else:
+            first_host[key] = host
+    roots = [find(h) for h in hosts]
+    ids = {r: i for i, r in enumerate(sorted(set(roots)))}
+    return np.asarray([ids[r] for r in roots])
 
 
 def macro_f1(y_true, y_pred, labels=None) -> float:

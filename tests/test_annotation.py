@@ -122,6 +122,11 @@ def test_sample_items_meets_quota_caps_documents_and_balances_strata():
     assert sample["likely_frame"].eq("conflict").sum() >= 8
 
 
+def test_sample_items_skips_a_country_without_candidates():
+    sample = sample_items(_pool(n_docs=2, per_doc=3), {"CHN": 2, "MYS": 5}, strata=("outlet", "likely_frame"))
+    assert sample["country"].tolist() == ["CHN", "CHN"]
+
+
 def test_sample_items_is_seeded_and_gives_what_there_is():
     pool = _pool(n_docs=2, per_doc=3)
     a = sample_items(pool, {"CHN": 50}, random_state=3)

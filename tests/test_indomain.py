@@ -30,6 +30,9 @@ def _sentences(texts):
     ("KUALA LUMPUR (Reuters) - Microsoft will build a data centre.", "MYS", "Kuala Lumpur", "proxy", 1),
     ("TOKYO, Jan 27 (Reuters) - Japan's chip stocks fell.", "JPN", "Japan", "direct", 2),
     ("Officials in Tokyo approved the plan.", "JPN", "Tokyo", "direct", 1),
+    ("SHANGHAI/BEIJING (Reuters) - DeepSeek shares rose.", "CHN", "Shanghai", "proxy", 3),
+    ("TOKYO\u2014SoftBank shares fell.", "JPN", "Tokyo", "proxy", 2),
+    ("US-China talks resumed.", "CHN", "China", "direct", 1),
 ])
 def test_sentence_units_one_row_per_sentence_and_country(text, country, alias, reference, n):
     sentences = _sentences([text])
@@ -156,8 +159,38 @@ def test_cluster_interval_resamples_articles_and_refuses_few_clusters():
 def test_stored_indomain_validation_follows_the_schema_and_beats_its_anchor():
     table = load_indomain_validation()
     assert list(table.columns[:4]) == ["instrument", "data", "split", "metric"]
-    headline = table[(table["instrument"] == "frames:indomain") & (table["split"] == "cv_outlet")].iloc[0]
+    headline = table[(table["instrument"] == "frames:indomain") & (table["split"] == "cv_site")].iloc[0]
     assert headline["ours_low"] <= headline["ours"] <= headline["ours_high"]
     assert headline["ours"] > headline["anchor_value"]
-    sentiment = table[table["split"] == "cv_outlet:direct:all"].iloc[0]
+    sentiment = table[table["split"] == "cv_site:direct:all"].iloc[0]
     assert sentiment["ours"] > sentiment["anchor_value"]
+
+
+def test_site_groups_join_spellings_of_one_site_and_copies_of_one_sentence():
+    from analysis.validity import site_groups
+
+    docs = ["thestar.com.my/a", "thestar.com.my/b", "daily8.com/x", "aljazeera.com/y", "cnn.com/z"]
+    sentences = ["One.", "Two.", "China  rose.", "china rose.", "Other."]
+    groups = site_groups(docs, sentences)
+    assert groups[0] == groups[1]  # one site, whatever the outlet label
+    assert groups[2] == groups[3]  # a syndicated copy joins its original
+    assert len(set(groups)) == 3
+
+
+def test_indomain_frame_scores_do_not_depend_on_codebook_row_order():
+    book = load_codebook()
+    texts = ["The US tightened export controls on chips to China.", "Japan and Malaysia signed an AI pact."]
+    straight = score_frames(texts, scorer="indomain", codebook=book)
+    reordered = score_frames(texts, scorer="indomain", codebook=book.iloc[::-1].reset_index(drop=True))
+    pd.testing.assert_frame_equal(straight, reordered[straight.columns])
+
+
+def test_indomain_frame_head_with_tuned_thresholds_is_refused(tmp_path):
+    from analysis.frame_domain import HEAD_FILE, indomain_sentence_scores
+
+    data = json.loads(HEAD_FILE.read_text(encoding="utf-8"))
+    data["thresholds"] = {f: 0.3 for f in data["thresholds"]}
+    path = tmp_path / "head.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="thresholds"):
+        indomain_sentence_scores(["China grew."], load_codebook(), head_path=path)

@@ -17,6 +17,8 @@ import pandas as pd
 from analysis import paths
 from analysis.annotation.documents import load_dev_rounds, load_documents
 from analysis.annotation.store import join_text, majority_gold, read_round
+from analysis.countries import detect_mentions
+from analysis.mention_units import reference_class
 
 __all__ = ["GOLD_COLUMNS", "R2_DIR", "R1_TIEBREAK_DIR", "load_round_codes", "load_gold"]
 
@@ -24,6 +26,16 @@ GOLD_COLUMNS = ["item_id", "round", "doc", "outlet", "source", "country", "refer
                 "mention_end", "sentiment", "frames", "agreed_sentiment", "n_coders"]
 R2_DIR = paths.ANNOTATIONS_DIR / "ai_news_r2"
 R1_TIEBREAK_DIR = paths.ANNOTATIONS_DIR / "ai_news_r1_tiebreak"
+
+
+def _dev_reference(sentence: str, country: str, start: int, end: int) -> str:
+    """Direct or proxy for a given-round item: the class of the gazetteer mention at its marked span."""
+    found = detect_mentions([sentence])
+    hit = found[(found["country"] == country) & (found["start"] < end) & (found["end"] > start)]
+    if hit.empty:  # the given rounds' regex found a name the gazetteer does not treat as this country
+        return "proxy"
+    row = hit.iloc[0]
+    return reference_class(country, row["alias"], row["kind"], sentence, int(row["start"]))
 
 
 def _dev_codes() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,7 +70,9 @@ def load_gold(frames, *, rounds=("r1", "r1b", "r2")) -> pd.DataFrame:
     Returns:
         DataFrame :data:`GOLD_COLUMNS`. ``reference`` is ``direct`` or ``proxy``
         (:func:`analysis.annotation.items.reference_class`; the development rounds were drawn with a regex of
-        names, demonyms and capitals and count as direct). Items whose document text is not on this machine
+        names, demonyms and capitals; each is classified here from the gazetteer mention at its span). A
+        sentence coded in two rounds is kept once, the first time (``result.attrs["duplicates_dropped"]``).
+        Items whose document text is not on this machine
         are dropped and counted in ``result.attrs["missing_documents"]``; items without a sentiment majority
         keep ``sentiment`` NaN (``result.attrs["no_majority"]``).
 
@@ -73,7 +87,8 @@ def load_gold(frames, *, rounds=("r1", "r1b", "r2")) -> pd.DataFrame:
         no_majority += gold.attrs["no_majority"]
         docs = load_documents(collected=False).set_index("doc")
         table = dev.merge(gold, on="item_id")
-        table["reference"] = "direct"
+        table["reference"] = [_dev_reference(s, c, a, b) for s, c, a, b in
+                              zip(table["sentence"], table["country"], table["mention_start"], table["mention_end"])]
         table["source"] = table["doc"].map(docs["source"])
         table["mention_start"] = table["mention_start"].astype("int64")
         parts.append(table)
@@ -85,6 +100,12 @@ def load_gold(frames, *, rounds=("r1", "r1b", "r2")) -> pd.DataFrame:
         no_majority += gold.attrs["no_majority"]
         parts.append(items.merge(gold, on="item_id").assign(round="r2"))
     out = pd.concat(parts, ignore_index=True)[GOLD_COLUMNS]
+    # The same sentence can be drawn in two rounds (r2 did not exclude r1/r1b sentences found again in
+    # another copy of the story): keep the first coding, so no sentence counts twice or sits in two folds.
+    key = out["sentence"].str.lower().str.split().str.join(" ") + "|" + out["country"]
+    duplicated = key.duplicated(keep="first")
+    out = out[~duplicated].reset_index(drop=True)
+    out.attrs["duplicates_dropped"] = int(duplicated.sum())
     out.attrs["missing_documents"] = missing
     out.attrs["no_majority"] = no_majority
     return out

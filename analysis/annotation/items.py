@@ -93,6 +93,8 @@ def sample_items(items: pd.DataFrame, quotas: dict[str, int], *, strata=("outlet
         pool = items[items["country"] == country]
         pool = pool.iloc[rng.permutation(len(pool))]
         pool = pool[pool.groupby("doc").cumcount() < per_doc]
+        if pool.empty:  # nothing to draw for this country: the shortfall shows in the counts
+            continue
         stratum = pool[list(strata)].astype(str).agg(" | ".join, axis=1) if strata else pd.Series("all", pool.index)
         pool = pool.assign(stratum=stratum.to_numpy())
         queues = {key: list(group.index) for key, group in pool.groupby("stratum", sort=True)}
