@@ -19,6 +19,7 @@ import pandas as pd
 from analysis.framing import (FRAMES_DIR, _dictionary_sentence_scores, _embed, _resolve_codebook,
                               _zero_shot_sentence_scores)
 from analysis.numerics import round_scores
+from analysis.validity import grouped_folds as _grouped_folds
 
 __all__ = ["HEAD_FILE", "MIN_POSITIVES", "sentence_features", "DomainFrameHead", "load_domain_frame_head"]
 
@@ -44,18 +45,6 @@ def sentence_features(sentences, *, codebook=None, model="all-MiniLM-L6-v2", cac
     dictionary = _dictionary_sentence_scores(sentences, book)
     zero_shot = _zero_shot_sentence_scores(sentences, book, model=model, cache_dir=cache_dir)
     return np.hstack([vecs, round_scores(dictionary), round_scores(zero_shot)])
-
-
-def _grouped_folds(groups, n_splits: int) -> np.ndarray:
-    """Fold id per row: whole groups to folds, largest first, each to the currently smallest fold."""
-    sizes = pd.Series(groups).value_counts()
-    sizes = sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-    load, assign = np.zeros(n_splits), {}
-    for group, size in sizes.items():
-        k = int(np.argmin(load))
-        assign[group] = k
-        load[k] += size
-    return np.asarray([assign[g] for g in groups])
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:

@@ -16,12 +16,24 @@ import pandas as pd
 from analysis.numerics import round_significant
 from analysis.paths import RESOURCES_DIR
 
-__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "site_groups", "macro_f1", "binary_f1", "cluster_interval", "validation_row",
+__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups", "macro_f1", "binary_f1", "cluster_interval", "validation_row",
            "load_indomain_validation"]
 
 VALIDATION_COLUMNS = ["instrument", "data", "split", "metric", "n", "ours", "ours_low", "ours_high", "anchor",
                       "anchor_value", "note"]
 VALIDITY_DIR = RESOURCES_DIR / "validity"
+
+
+def grouped_folds(groups, n_splits: int) -> np.ndarray:
+    """Fold id per row: whole groups to folds, largest first, each to the currently smallest fold (deterministic)."""
+    sizes = pd.Series(groups).value_counts()
+    sizes = sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    load, assign = np.zeros(n_splits), {}
+    for group, size in sizes.items():
+        k = int(np.argmin(load))
+        assign[group] = k
+        load[k] += size
+    return np.asarray([assign[g] for g in groups])
 
 
 def site_groups(docs, sentences) -> np.ndarray:

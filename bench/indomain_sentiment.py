@@ -19,11 +19,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from analysis.frame_domain import _grouped_folds
 from analysis.sentiment import predict_target_sentiment
 from analysis.sentiment_domain import HEAD_FILE, DomainSentimentHead, predict_domain_sentiment, target_features
 from analysis.sentiment_train import EVAL_SPLITS, load_newsmtsc, score_split
-from analysis.validity import macro_f1, site_groups, validation_row
+from analysis.validity import grouped_folds, macro_f1, site_groups, validation_row
 
 N_REPLAY = 4000
 SENTIMENT_GRID = [{"C": 0.003, "domain_weight": 3.0}, {"C": 0.003, "domain_weight": 6.0},
@@ -53,11 +52,11 @@ def predict_cv(data: pd.DataFrame) -> np.ndarray:
     """Outer outlet-grouped CV predictions; each fold picks its parameters by an inner grouped CV."""
     replay, X, y = _replay(), _features(data), data["sentiment"].to_numpy()
     outlets = site_groups(data["doc"], data["sentence"])
-    outer = _grouped_folds(list(outlets), N_FOLDS)
+    outer = grouped_folds(list(outlets), N_FOLDS)
     pred = np.empty(len(data), dtype=object)
     for k in range(N_FOLDS):
         train = outer != k
-        inner = _grouped_folds(list(outlets[train]), N_FOLDS - 1)
+        inner = grouped_folds(list(outlets[train]), N_FOLDS - 1)
         Xt, yt = X[train], y[train]
         scores = []
         for params in SENTIMENT_GRID:
@@ -75,7 +74,7 @@ def predict_cv(data: pd.DataFrame) -> np.ndarray:
 def choose_params(data: pd.DataFrame) -> dict:
     """The grid entry with the best outlet-grouped CV macro-F1 on all coded items (for the shipped head)."""
     replay, X, y = _replay(), _features(data), data["sentiment"].to_numpy()
-    folds = _grouped_folds(list(site_groups(data["doc"], data["sentence"])), N_FOLDS)
+    folds = grouped_folds(list(site_groups(data["doc"], data["sentence"])), N_FOLDS)
     scores = []
     for params in SENTIMENT_GRID:
         pred = np.empty(len(y), dtype=object)

@@ -24,8 +24,9 @@ Protocol (nothing is chosen on the sentences it is scored on):
   (companies, people, other places, datelines) a sensitivity row. Frames: direct references only (the frames
   of a sentence do not depend on which name marks the country, and coders left proxies' frames empty).
 
-Writes ``analysis/resources/validity/indomain.csv`` (``analysis.validity.VALIDATION_COLUMNS``) and
-``indomain_frames.csv`` (per frame).
+Writes to ``analysis/resources/validity/``: ``indomain.csv`` (``analysis.validity.VALIDATION_COLUMNS``),
+``indomain_sentiment.csv`` (per scorer, reference class and country), ``indomain_frames.csv`` (per frame) and
+``agreement_r2.csv`` (the two first coders of round 2); ``--write-heads`` also rewrites the two shipped heads.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ import pandas as pd
 
 from analysis.annotation.gold import load_gold
 from analysis.frame_domain import HEAD_FILE as FRAME_HEAD_FILE
-from analysis.frame_domain import DomainFrameHead, _grouped_folds, sentence_features
+from analysis.frame_domain import DomainFrameHead, sentence_features
 from analysis.framing import load_codebook, score_frames
 from analysis.paths import DatasetMissingError
 from analysis.sentiment import predict_target_sentiment
-from analysis.validity import (VALIDATION_COLUMNS, VALIDITY_DIR, binary_f1, cluster_interval, macro_f1, site_groups,
-                               validation_row)
+from analysis.validity import (VALIDATION_COLUMNS, VALIDITY_DIR, binary_f1, cluster_interval, grouped_folds, macro_f1,
+                               site_groups, validation_row)
 
 LABELS = ("negative", "neutral", "positive")
 FRAME_GRID = [{"C_dense": 0.01, "C_words": 1.0}, {"C_dense": 0.01, "C_words": 3.0}, {"C_dense": 0.03, "C_words": 3.0}]
@@ -88,12 +89,12 @@ def frames_validity(gold: pd.DataFrame, frames: list[str], n_boot: int) -> tuple
     t0 = time.time()
     X = sentence_features(sentences)
     emit({"stage": "frame_features", "n": len(X), "seconds": round(time.time() - t0, 1)})
-    outer = _grouped_folds(list(groups), N_FOLDS)
+    outer = grouped_folds(list(groups), N_FOLDS)
     pred = pd.DataFrame(False, index=Y.index, columns=frames)
     chosen = []
     for k in range(N_FOLDS):
         train = outer != k
-        inner = _grouped_folds(list(groups[train]), N_FOLDS - 1)
+        inner = grouped_folds(list(groups[train]), N_FOLDS - 1)
         sub = [s for s, t in zip(sentences, train) if t]
         scores = [_head_macro(p, X[train], sub, Y[train].reset_index(drop=True), groups[train], inner, frames)
                   for p in FRAME_GRID]

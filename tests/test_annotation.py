@@ -299,3 +299,14 @@ def test_cli_draws_sheets_from_a_corpus_and_reports_agreement(tmp_path):
     assert table.loc["economic", "alpha"] == 1.0 and table.loc["sentiment", "alpha"] < 1.0
     adjudication = pd.read_csv(out / "adjudication.csv")
     assert set(adjudication["variable"]) == {"sentiment"} and len(adjudication) == len(sheet) // 2
+
+
+def test_cli_says_when_a_corpus_has_nothing_to_code(tmp_path):
+    from analysis.annotation.__main__ import main
+
+    corpus = tmp_path / "weather.csv"
+    corpus.write_text("title,text\nA,The weather in Paris was fine all week and nobody minded it at all.\n",
+                      encoding="utf-8")
+    with pytest.raises(SystemExit, match="weather.csv: no sentence names CHN,JPN,MYS"):
+        main(["sheets", "--corpus", str(corpus), "--out", str(tmp_path / "out"), "--guide", str(corpus)])
+    assert not (tmp_path / "out").exists()

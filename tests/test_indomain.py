@@ -194,3 +194,13 @@ def test_indomain_frame_head_with_tuned_thresholds_is_refused(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="thresholds"):
         indomain_sentence_scores(["China grew."], load_codebook(), head_path=path)
+
+
+def test_grouped_folds_keep_each_group_whole_and_balanced():
+    from analysis.validity import grouped_folds
+
+    groups = [g for g, size in zip("abcdefgh", [9, 7, 5, 5, 3, 2, 2, 1]) for _ in range(size)]
+    folds = grouped_folds(groups, 3)
+    assert all(len(set(folds[np.asarray(groups) == g])) == 1 for g in set(groups))
+    assert sorted(np.bincount(folds).tolist()) == [11, 11, 12]
+    assert folds.tolist() == grouped_folds(groups, 3).tolist()

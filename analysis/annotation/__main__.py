@@ -57,6 +57,9 @@ def sheets(args) -> int:
     quotas = {c: args.per_country for c in args.countries.split(",")}
     sample = sample_items(pool, quotas, strata=("outlet", "likely_frame"), per_doc=args.per_doc,
                           random_state=args.seed).reset_index(drop=True)
+    if sample.empty:
+        raise SystemExit(f"{args.corpus}: no sentence names {args.countries} by a direct reference"
+                         f"{'' if args.include_proxies else ' (try --include-proxies)'}; nothing to code, no sheet written")
     sheet = sheet_items(sample, docs)
     sheet["id"] = [f"i{k:04d}" for k in range(len(sheet))]
     out = Path(args.out)

@@ -1,18 +1,19 @@
 """Agreement between coders and the adjudicated gold standard.
 
-Krippendorff's alpha comes from the ``krippendorff`` package (nominal level): sentiment is one nominal variable,
+Krippendorff's alpha comes from :func:`analysis.reliability.krippendorff_alpha` (the ``krippendorff`` package,
+nominal level): sentiment is one nominal variable,
 each frame a binary one. Intervals are percentile bootstraps over items (Hayes & Krippendorff 2007 resample
 units, not codes), seeded.
 """
 
 from __future__ import annotations
 
-import krippendorff
 import numpy as np
 import pandas as pd
 
 from analysis.annotation.sheets import SENTIMENTS
 from analysis.numerics import round_significant
+from analysis.reliability import krippendorff_alpha
 
 __all__ = ["AGREEMENT_COLUMNS", "variable_matrix", "alpha", "agreement_by_variable", "confusion_between_coders",
            "adjudication_table", "gold_codes"]
@@ -38,7 +39,7 @@ def alpha(matrix: pd.DataFrame) -> float:
     lookup = {c: i for i, c in enumerate(categories)}
     data = np.array([[lookup[v] if (isinstance(v, str) or not pd.isna(v)) else np.nan for v in row]
                      for row in matrix.T.to_numpy()], dtype=float)
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    return krippendorff_alpha(data)
 
 
 def _bootstrap(matrix: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> tuple[float, float]:
