@@ -16,33 +16,33 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _API = {
     # corpus
-    "load_corpus": "corpus", "prepare_corpus": "corpus", "CorpusTables": "corpus",
-    "segment_articles": "segmentation", "clean_text": "text",
+    "load_corpus": "corpus.prepare", "prepare_corpus": "corpus.prepare", "CorpusTables": "corpus.prepare",
+    "segment_articles": "corpus.segmentation", "clean_text": "corpus.text",
     # countries and attention
-    "detect_mentions": "countries", "article_salience": "countries", "primary_country": "countries",
-    "load_gazetteer": "gazetteer", "country_palette": "gazetteer", "country_names": "gazetteer",
-    "assign_outlets": "outlets", "list_unknown_outlets": "outlets",
-    "attention_shares": "attention", "co_mentions": "attention",
+    "detect_mentions": "countries.measure", "article_salience": "countries.measure", "primary_country": "countries.measure",
+    "load_gazetteer": "countries.gazetteer", "country_palette": "countries.gazetteer", "country_names": "countries.gazetteer",
+    "assign_outlets": "corpus.outlets", "list_unknown_outlets": "corpus.outlets",
+    "attention_shares": "countries.by_country", "co_mentions": "countries.by_country",
     # topics
     "embed_texts": "embeddings", "load_embedder": "embeddings",
-    "fit_topic_model": "topics", "load_topic_model": "topics", "select_topic_documents": "topics",
-    "compare_topic_models": "topic_quality", "npmi_coherence": "topic_quality", "topic_diversity": "topic_quality",
-    "topic_stability": "topic_quality", "subsample_stability": "topic_quality",
-    "topic_shares_by_country": "topic_effects", "topic_prevalence_effects": "topic_effects",
+    "fit_topic_model": "topics.measure", "load_topic_model": "topics.measure", "select_topic_documents": "topics.measure",
+    "compare_topic_models": "topics.validation", "npmi_coherence": "topics.validation", "topic_diversity": "topics.validation",
+    "topic_stability": "topics.validation", "subsample_stability": "topics.validation",
+    "topic_shares_by_country": "topics.by_country", "topic_prevalence_effects": "topics.by_country",
     # sentiment
-    "predict_target_sentiment": "sentiment", "score_mentions": "sentiment_aggregate",
-    "aggregate_articles": "sentiment_aggregate", "summarise_sentiment": "sentiment_aggregate",
-    "compare_countries": "sentiment_aggregate",
+    "predict_target_sentiment": "sentiment.measure", "score_mentions": "sentiment.by_country",
+    "aggregate_articles": "sentiment.by_country", "summarise_sentiment": "sentiment.by_country",
+    "compare_countries": "sentiment.by_country",
     # framing
-    "load_codebook": "framing", "score_frames": "framing", "predict_frames": "framing",
-    "build_passages": "frame_effects", "frame_shares_by_country": "frame_effects",
-    "distinctive_words": "frame_effects", "krippendorff_alpha": "reliability",
-    "export_coding_sheet": "reliability", "read_coding_sheets": "reliability",
+    "load_codebook": "framing.measure", "score_frames": "framing.measure", "predict_frames": "framing.measure",
+    "build_passages": "framing.by_country", "frame_shares_by_country": "framing.by_country",
+    "distinctive_words": "framing.by_country", "krippendorff_alpha": "framing.validation",
+    "export_coding_sheet": "framing.validation", "read_coding_sheets": "framing.validation",
     # statistics, synthesis and reporting
     "bootstrap_mean_ci": "stats", "bootstrap_by_group": "stats", "permutation_test": "stats",
-    "build_portraits": "synthesis", "portrait_table": "synthesis",
-    "publish_figure": "report", "publish_table": "report", "compare_reports": "report",
-    "run_study": "runner", "RunConfig": "runner",
+    "build_portraits": "study.synthesis", "portrait_table": "study.synthesis",
+    "publish_figure": "study.report", "publish_table": "study.report", "compare_reports": "study.report",
+    "run_study": "study.runner", "RunConfig": "study.runner",
     # machine-independent numbers
     "quantize_embeddings": "numerics", "round_scores": "numerics",
 }

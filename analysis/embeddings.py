@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .numerics import EMBEDDING_GRID_BITS, quantize_embeddings
-from .paths import INTERIM_DIR
+from analysis.io import atomic_write, sha256_file
+from analysis.numerics import EMBEDDING_GRID_BITS, quantize_embeddings
+from analysis.paths import INTERIM_DIR
 
 __all__ = [
     "DEFAULT_MODEL", "MINILM_SHA256", "ModelChecksumError", "Embedder",
@@ -45,15 +45,6 @@ class Embedder(Protocol):
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         ...
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def text_hash(text: str) -> str:
@@ -240,15 +231,7 @@ def load_embedder(model: str | Path | Embedder = DEFAULT_MODEL, *, device: str =
 
 
 def _atomic_save_npz(path: Path, **arrays) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
 
 
 # Shards read by this process, by path: ((mtime_ns, size), {text hash: vector}). Shards are written

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .numerics import round_significant
+from analysis.numerics import round_significant
 
 __all__ = ["bootstrap_mean_ci", "bootstrap_by_group", "permutation_test"]
 

@@ -16,8 +16,7 @@ import pandas as pd
 from analysis.numerics import round_significant
 from analysis.paths import RESOURCES_DIR
 
-__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups", "macro_f1", "binary_f1", "cluster_interval", "validation_row",
-           "load_indomain_validation"]
+__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups", "cluster_interval", "validation_row", "load_indomain_validation", "format_cell"]
 
 VALIDATION_COLUMNS = ["instrument", "data", "split", "metric", "n", "ours", "ours_low", "ours_high", "anchor",
                       "anchor_value", "note"]
@@ -148,43 +147,10 @@ def load_indomain_validation(name: str = "indomain.csv", folder: str | Path = VA
     return pd.read_csv(path)
 
 
-def _fmt(value, low, high) -> str:
+def format_cell(value, low, high) -> str:
+    """``0.700 [0.676, 0.719]``; ``n/a`` for a missing estimate; a flag instead of an interval below 10 clusters."""
     if not np.isfinite(value):
         return "n/a"
     if not (np.isfinite(low) and np.isfinite(high)):
         return f"{value:.3f} (too few articles for an interval)"
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
-
-
-def indomain_sentiment_table(folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
-    """Macro-F1 [95% CI] per reference class and country for VADER, the NewsMTSC model and the in-domain head.
-
-    Returns:
-        DataFrame ``reference, country, n`` and one column per instrument (formatted estimate and interval),
-        direct references first.
-    """
-    detail = load_indomain_validation("indomain_sentiment.csv", folder)
-    detail["cell"] = [_fmt(v, lo, hi) for v, lo, hi in zip(detail["macro_f1"], detail["low"], detail["high"])]
-    table = detail.pivot_table(index=["reference", "country", "n"], columns="instrument", values="cell",
-                               aggfunc="first").reset_index()
-    table.columns.name = None
-    order = {"direct": 0, "proxy": 1}
-    table = table.sort_values(["reference", "country"], key=lambda col: col.map(order) if col.name == "reference"
-                              else col.map({"all": "0"}).fillna(col), kind="stable")
-    names = {"sentiment:vader": "VADER (sentence)", "sentiment:target_newsmtsc": "target model (NewsMTSC)",
-             "sentiment:indomain": "in-domain head (study default)"}
-    return table.rename(columns=names)[["reference", "country", "n", *[n for n in names.values() if n in
-                                                                         table.rename(columns=names).columns]]]
-
-
-def indomain_frame_table(folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
-    """Per frame: coded positives, in-domain F1 [95% CI], the label-free default's F1, and its status.
-
-    ``status`` is ``validated`` (at least 30 coded positives and F1 >= 0.60) or ``exploratory``.
-    """
-    table = load_indomain_validation("indomain_frames.csv", folder)
-    return pd.DataFrame({
-        "frame": table["frame"], "n_positive": table["n_positive"],
-        "f1_indomain": [_fmt(v, lo, hi) for v, lo, hi in zip(table["f1"], table["f1_low"], table["f1_high"])],
-        "f1_default": table["default_f1"].round(3),
-        "status": np.where(table["exploratory"].astype(bool), "exploratory", "validated")})

@@ -82,7 +82,7 @@ def build_synthetic_corpus(folder: Path, *, total_mb: float, files: int, seed: i
 
 
 def run_synthetic(total_mb: float, files: int, seed: int) -> dict:
-    from analysis import corpus
+    from analysis.corpus import prepare as corpus
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "synthetic"
@@ -123,7 +123,7 @@ def _old_inline_cut(text: str, rules, removed: list) -> list:
 
 
 def run_compare_inline(lines: int, seed: int) -> dict:
-    from analysis import text as text_module
+    from analysis.corpus import text as text_module
 
     rng = random.Random(seed)
     parts = [rng.choice(_LINE_JUNK) if i % 2 else _paragraph(rng) + " <b>x</b>" for i in range(lines)]
@@ -149,7 +149,8 @@ def run_compare_inline(lines: int, seed: int) -> dict:
 
 
 def run_one(name: str) -> dict:
-    from analysis import corpus, segmentation
+    from analysis.corpus import prepare as corpus
+    from analysis.corpus import segmentation as segmentation
     from analysis.paths import DatasetMissingError, dataset_path
 
     try:

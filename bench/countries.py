@@ -26,9 +26,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from analysis import countries, gazetteer
+from analysis.countries import measure as countries
+from analysis.countries import gazetteer as gazetteer
 from analysis.paths import DatasetMissingError, dataset_path
-from analysis.segmentation import segment_articles
+from analysis.corpus.segmentation import segment_articles
 
 
 def load_articles() -> pd.DataFrame:

@@ -29,7 +29,8 @@ def main() -> int:
         parser.error("--n must be at least 2")
     import torch
 
-    from analysis import corpus, segmentation
+    from analysis.corpus import prepare as corpus
+    from analysis.corpus import segmentation as segmentation
     from analysis.embeddings import load_embedder
     from analysis.paths import DatasetMissingError, dataset_path
 

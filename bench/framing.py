@@ -31,11 +31,11 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 import numpy as np
 import pandas as pd
 
-from analysis.framing import (COMBINED_TOP_SHARE, FRAMES_DIR, GENERIC_FRAMES, FrameClassifier,
+from analysis.framing.measure import (COMBINED_TOP_SHARE, FRAMES_DIR, GENERIC_FRAMES, FrameClassifier,
                               cross_validate_frames, embed_documents, load_codebook, score_frames,
                               split_sentences)
 from analysis.paths import DatasetMissingError, dataset_path
-from analysis.reliability import frame_metrics
+from analysis.framing.validation import frame_metrics
 
 PUBLISHED = {
     "narrative_frames_climate": (float("nan"), "Frermann et al. 2023 (ACL) report multi-label results for "
@@ -121,7 +121,7 @@ def bench_narrative_frames(out, per_frame, train_head: bool) -> None:
         head = clf.to_dict() | {
             "trained_on": "narrative_frames_climate articles.jsonl, folds 1-4 (343 articles); resolution->"
                           "responsibility, moral->morality",
-            "features": "mean of all-MiniLM-L6-v2 sentence embeddings (analysis.framing.embed_documents)",
+            "features": "mean of all-MiniLM-L6-v2 sentence embeddings (analysis.framing.measure.embed_documents)",
             "cv_macro_f1": round(float(metrics["f1"].iloc[-1]), 4), "trained": dt.date.today().isoformat()}
         (FRAMES_DIR / "generic_head.json").write_text(json.dumps(head), encoding="utf-8")
         print(json.dumps({"wrote": "analysis/resources/frames/generic_head.json"}))

@@ -1,6 +1,6 @@
 """The in-domain sentiment head of ``bench/indomain_validity.py``: nested, outlet-grouped CV and the final fit.
 
-The head (:class:`analysis.sentiment_domain.DomainSentimentHead`) is a multinomial logistic regression on the
+The head (:class:`analysis.sentiment.domain.DomainSentimentHead`) is a multinomial logistic regression on the
 shipped target model's pooled representation, trained on the coded AI-news items plus a fixed, seeded sample of
 NewsMTSC training targets. Its two hyper-parameters come from ``SENTIMENT_GRID``, chosen inside each training
 fold by an inner outlet-grouped cross-validation; the outer predictions are what is scored.
@@ -19,9 +19,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from analysis.sentiment import predict_target_sentiment
-from analysis.sentiment_domain import HEAD_FILE, DomainSentimentHead, predict_domain_sentiment, target_features
-from analysis.sentiment_train import EVAL_SPLITS, load_newsmtsc, score_split
+from analysis.sentiment.measure import predict_target_sentiment
+from analysis.sentiment.domain import HEAD_FILE, DomainSentimentHead, predict_domain_sentiment, target_features
+from analysis.sentiment.validation import EVAL_SPLITS, load_newsmtsc, score_split
 from analysis.validity import grouped_folds, macro_f1, site_groups, validation_row
 
 N_REPLAY = 4000

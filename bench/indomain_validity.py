@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.annotation.gold import load_gold
-from analysis.frame_domain import HEAD_FILE as FRAME_HEAD_FILE
-from analysis.frame_domain import DomainFrameHead, sentence_features
-from analysis.framing import load_codebook, score_frames
+from analysis.framing.domain import HEAD_FILE as FRAME_HEAD_FILE
+from analysis.framing.domain import DomainFrameHead, sentence_features
+from analysis.framing.measure import load_codebook, score_frames
 from analysis.paths import DatasetMissingError
-from analysis.sentiment import predict_target_sentiment
+from analysis.sentiment.measure import predict_target_sentiment
 from analysis.validity import (VALIDATION_COLUMNS, VALIDITY_DIR, binary_f1, cluster_interval, grouped_folds, macro_f1,
                                site_groups, validation_row)
 

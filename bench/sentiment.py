@@ -28,9 +28,9 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
-    from analysis import sentiment as sm
+    from analysis.sentiment import measure as sm
     from analysis.paths import DatasetMissingError
-    from analysis.sentiment_train import EVAL_SPLITS, load_newsmtsc, score_split
+    from analysis.sentiment.validation import EVAL_SPLITS, load_newsmtsc, score_split
 
     torch.set_num_threads(args.threads)
     try:

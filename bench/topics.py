@@ -7,7 +7,7 @@ and 50 topics and 3 seeds. Stability: 5 seeds at 30 topics (ARI of document
 assignments and share of topics matched by top words, mean over seed pairs), and
 under data perturbation (``subsample_ari``: two random 80% subsamples fitted with
 the same seed, ARI on the documents they share, mean over 3 pairs).
-``bertopic`` is BERTopic's usual pipeline as the paper ran it (analysis.topics.TopicModel
+``bertopic`` is BERTopic's usual pipeline as the paper ran it (analysis.topics.measure.TopicModel
 with clustering="hdbscan": UMAP + HDBSCAN reduced to k topics, KeyBERTInspired + MMR
 words); ``bertopic-spectral`` is our default (spectral clustering of the cosine k-NN
 graph into k topics, same words); ``bertopic-kmeans`` is k-means on the UMAP vectors;
@@ -45,7 +45,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from analysis.embeddings import embed_texts  # noqa: E402
 from analysis.paths import DatasetMissingError, dataset_path  # noqa: E402
-from analysis.topic_quality import (  # noqa: E402
+from analysis.topics.validation import (  # noqa: E402
     fit_baseline_topics, fit_bertopic_topics, npmi_coherence, subsample_stability, topic_diversity, topic_stability,
 )
 
@@ -85,13 +85,13 @@ def _subsample(docs, limit, seed, note):
 
 def fit_one(model, docs, emb, k, seed):
     if model == "bertopic":  # the paper's setting: HDBSCAN, then topic reduction to k
-        return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=k, clustering="hdbscan",
+        return fit_bertopic_topics(docs, embeddings=emb, random_state=seed, n_topics=k, clustering="hdbscan",
                                    reduce_outliers=False)
     if model == "bertopic-kmeans":  # same pipeline with k-means (k clusters) on the UMAP vectors
-        return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=k, clustering="kmeans")
+        return fit_bertopic_topics(docs, embeddings=emb, random_state=seed, n_topics=k, clustering="kmeans")
     if model == "bertopic-spectral":  # our default: spectral clustering of the k-NN graph, no UMAP
-        return fit_bertopic_topics(docs, embeddings=emb, seed=seed, n_topics=k, clustering="spectral")
-    return fit_baseline_topics(docs, method=model, n_topics=k, seed=seed)
+        return fit_bertopic_topics(docs, embeddings=emb, random_state=seed, n_topics=k, clustering="spectral")
+    return fit_baseline_topics(docs, method=model, n_topics=k, random_state=seed)
 
 
 class PeakRss:
@@ -125,8 +125,8 @@ def bench_model(dataset, model, docs, emb, ks, seeds, stab_seeds, stab_k, note, 
     stab = topic_stability([fits[(stab_k, s)] for s in stab_seeds])
     sub = None
     if subsample_pairs:
-        sub = subsample_stability(lambda d, embeddings=None, seed=0: fit_one(model, d, embeddings, stab_k, seed),
-                                  docs, embeddings=emb, fraction=0.8, repeats=subsample_pairs, seed=0)
+        sub = subsample_stability(lambda d, embeddings=None, random_state=0: fit_one(model, d, embeddings, stab_k, random_state),
+                                  docs, embeddings=emb, fraction=0.8, repeats=subsample_pairs, random_state=0)
     paper = PAPER.get((dataset, model.split("-")[0]), (None, None))
     return {"dataset": dataset, "model": model,
             "npmi": round(float(np.mean([npmi_coherence(f.topic_words, docs) for f in scored])), 4),

@@ -1,4 +1,4 @@
-"""Tests for analysis.attention and analysis.country_plots on small hand-made tables."""
+"""Tests for analysis.countries.by_country and analysis.countries.plots on small hand-made tables."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from analysis import attention, countries, country_plots  # noqa: E402
+from analysis.countries import plots as country_plots  # noqa: E402
+from analysis.countries import by_country as attention
+from analysis.countries import measure as countries
 
 ARTICLES = pd.DataFrame({
     "doc_id": ["a1", "a2", "a3", "b1", "b2"],

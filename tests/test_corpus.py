@@ -1,4 +1,4 @@
-"""Tests for analysis.corpus / analysis.sources / analysis.duplicates on fixtures and the real seeds."""
+"""Tests for analysis.corpus.prepare / analysis.corpus.sources / analysis.corpus.duplicates on fixtures and the real seeds."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.corpus import (
+from analysis.corpus.prepare import (
     ARTICLE_COLUMNS, CorpusInputError, default_out_dir, load_corpus, load_corpus_audited,
     prepare_corpus,
 )
-from analysis.duplicates import find_duplicates
+from analysis.corpus.duplicates import find_duplicates
 from analysis.paths import PROCESSED_DIR, SEED_CORPUS_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
@@ -338,7 +338,7 @@ def test_find_duplicates_keeps_first_and_reports_similarity():
 def test_near_duplicates_match_brute_force_jaccard():
     import random
 
-    from analysis.duplicates import _shingles
+    from analysis.corpus.duplicates import _shingles
 
     rng = random.Random(7)
     vocabulary = [f"w{i}" for i in range(300)]
@@ -401,7 +401,7 @@ def test_newsapi_dataset_loads(shared_dataset):
 # --- summaries for the notebook --------------------------------------------------------
 
 def test_summaries_count_what_the_tables_hold(mixed_corpus, tmp_path):
-    from analysis import corpus_summary
+    from analysis.corpus import summary as corpus_summary
 
     tables = prepare_corpus(mixed_corpus, out_dir=tmp_path / "out", min_chars=50)
     overview = dict(corpus_summary.summarize_corpus(tables).values)
@@ -420,7 +420,7 @@ def test_summaries_count_what_the_tables_hold(mixed_corpus, tmp_path):
 
 
 def test_seed_cleaning_summary(seed_tables):
-    from analysis import corpus_summary
+    from analysis.corpus import summary as corpus_summary
 
     cleaning = corpus_summary.summarize_cleaning(seed_tables).set_index("rule")
     assert cleaning.loc["headline", "n_documents"] == 2

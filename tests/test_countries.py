@@ -1,4 +1,4 @@
-"""Tests for analysis.countries and analysis.gazetteer: matching news text, salience, gold scoring."""
+"""Tests for analysis.countries.measure and analysis.countries.gazetteer: matching news text, salience, gold scoring."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import countries, gazetteer, mention_gold
+from analysis.countries import measure as countries
+from analysis.countries import gazetteer as gazetteer
+from analysis.countries import validation as mention_gold
 from analysis.paths import PROJECT_ROOT, SEED_CORPUS_DIR
 
-GOLD_PATH = PROJECT_ROOT / "tests" / "fixtures" / "seed_mentions_gold.csv"
+GOLD_PATH = PROJECT_ROOT / "analysis" / "resources" / "gold" / "seed_mentions.csv"
 
 
 def found(text, **kw):
@@ -305,7 +307,7 @@ def test_salience_without_optional_tables():
 # --- gold on the seed corpus ----------------------------------------------------------------------
 
 def _naive_seed_tables():
-    """Line-and-full-stop segmentation, standing in for analysis.corpus in this test."""
+    """Line-and-full-stop segmentation, standing in for analysis.corpus.prepare in this test."""
     arts, sents = [], []
     for path in sorted(SEED_CORPUS_DIR.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
@@ -356,9 +358,9 @@ def test_evaluation_counts_false_positives_and_misses():
 
 
 def test_seed_precision_and_recall_with_the_real_corpus_pipeline(tmp_path):
-    corpus = pytest.importorskip("analysis.corpus")
+    corpus = pytest.importorskip("analysis.corpus.prepare")
     if not hasattr(corpus, "prepare_corpus"):
-        pytest.skip("analysis.corpus.prepare_corpus is not available yet")
+        pytest.skip("analysis.corpus.prepare.prepare_corpus is not available yet")
     tables = corpus.prepare_corpus(None, out_dir=tmp_path)
     gold = mention_gold.load_mention_gold(GOLD_PATH)
     mentions = countries.detect_mentions(tables.sentences)

@@ -1,4 +1,4 @@
-"""Tests for analysis.frame_effects: passages, per-country shares, association test, distinctive words."""
+"""Tests for analysis.framing.by_country: passages, per-country shares, association test, distinctive words."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.frame_effects import (PASSAGE_COLUMNS, build_passages, distinctive_words, example_passages,
-                                    frame_shares_by_country, log_odds_dirichlet, plot_frame_heatmap,
+from analysis.framing.by_country import (PASSAGE_COLUMNS, build_passages, distinctive_words, example_passages,
+                                    frame_shares_by_country, log_odds_dirichlet,
                                     assess_frame_association as association)
+from analysis.framing.plots import plot_frame_heatmap
 
 SENTENCES = pd.DataFrame({
     "doc_id": ["a"] * 4 + ["b"] * 2,
@@ -151,7 +152,7 @@ def test_heatmap_returns_a_figure_even_when_empty():
 
 
 def test_top_frames_by_country_ranks_and_skips_zero_shares():
-    from analysis.frame_effects import top_frames_by_country
+    from analysis.framing.by_country import top_frames_by_country
 
     shares = pd.DataFrame({"country": ["CHN"] * 3 + ["JPN"], "frame": ["a", "b", "c", "a"],
                            "estimate": [0.2, 0.5, 0.0, 0.1], "ci_low": 0.0, "ci_high": 1.0, "n": 5,
@@ -168,6 +169,6 @@ def test_top_frames_by_country_ranks_and_skips_zero_shares():
     (["MYS"], "nothing to compare"),
 ])
 def test_coverage_note_says_what_cannot_be_computed(countries, expected):
-    from analysis.frame_effects import coverage_note
+    from analysis.framing.by_country import coverage_note
 
     assert expected in coverage_note(build_passages(SENTENCES, MENTIONS), countries)

@@ -1,4 +1,4 @@
-"""Tests for analysis.framing: codebook validation, sentence splitting, the scorers and the classifier."""
+"""Tests for analysis.framing.measure: codebook validation, sentence splitting, the scorers and the classifier."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import framing
-from analysis.framing import (GENERIC_FRAMES, CodebookError, FrameClassifier, cross_validate_frames,
+from analysis.framing import measure as framing
+from analysis.framing.measure import (GENERIC_FRAMES, CodebookError, FrameClassifier, cross_validate_frames,
                               load_codebook, predict_frames, score_frames, split_sentences, validate_codebook)
 
 ISSUE_FRAMES = ["tech_race", "security_export", "innovation", "investment_infra", "cost_open", "governance",

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import sentiment as sm
-from analysis.countries import detect_mentions
+from analysis.sentiment import measure as sm
+from analysis.countries.measure import detect_mentions
 from analysis.paths import RAW_DIR, SEED_CORPUS_DIR
-from analysis.report import atomic_write_bytes, publish_table
-from analysis.runner import REPORT_MARKER, RunConfig, check_countries, check_output_folder, main, run_study
+from analysis.io import atomic_write_bytes
+from analysis.study.report import publish_table
+from analysis.study.runner import REPORT_MARKER, RunConfig, check_countries, check_output_folder, main, run_study
 
 
 # ------------------------------------------------------------------ output folders
@@ -85,7 +86,7 @@ def test_run_study_writes_the_report_marker(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# A"),
-                nbformat.v4.new_code_cell("seed = 42", metadata={"tags": ["parameters"]})]
+                nbformat.v4.new_code_cell("seed = 42\nreport_dir = None", metadata={"tags": ["parameters"]})]
     nbformat.write(nb, books / "01_x.ipynb")
     out = tmp_path / "out"
     run_study(RunConfig(out=out, notebooks_dir=books), log=lambda *a, **k: None)
@@ -173,10 +174,10 @@ def test_reports_are_written_readable_by_others_under_the_usual_umask(tmp_path):
 @pytest.mark.parametrize("fail_at", [1, 3, 5])
 def test_a_rerun_after_an_interrupt_gives_the_same_tables(tmp_path, monkeypatch, fail_at):
     """Ctrl-C while the processed tables are written: the next run rebuilds them, equal to a clean run."""
-    from analysis import corpus
+    from analysis.corpus import prepare as corpus
 
     clean = corpus.prepare_corpus(SEED_CORPUS_DIR, out_dir=tmp_path / "clean")
-    real, calls = corpus._write_atomic, []
+    real, calls = corpus.atomic_write_frame, []
 
     def interrupted(frame, target):
         calls.append(target.name)
@@ -184,16 +185,16 @@ def test_a_rerun_after_an_interrupt_gives_the_same_tables(tmp_path, monkeypatch,
             raise KeyboardInterrupt
         real(frame, target)
 
-    monkeypatch.setattr(corpus, "_write_atomic", interrupted)
+    monkeypatch.setattr(corpus, "atomic_write_frame", interrupted)
     with pytest.raises(KeyboardInterrupt):
         corpus.prepare_corpus(SEED_CORPUS_DIR, out_dir=tmp_path / "run")
-    monkeypatch.setattr(corpus, "_write_atomic", real)
+    monkeypatch.setattr(corpus, "atomic_write_frame", real)
     assert not (tmp_path / "run" / "manifest.json").exists()  # a half-written run is never taken as done
     again = corpus.prepare_corpus(SEED_CORPUS_DIR, out_dir=tmp_path / "run")
     assert not again.reused
     for name in ("articles", "paragraphs", "sentences", "exclusions", "cleaning_log"):
         pd.testing.assert_frame_equal(getattr(again, name), getattr(clean, name))
-    assert not [p for p in (tmp_path / "run").iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in (tmp_path / "run").iterdir() if ".tmp" in p.name]
 
 
 # ------------------------------------------------------------------ date order from the command line
@@ -201,7 +202,7 @@ def test_a_rerun_after_an_interrupt_gives_the_same_tables(tmp_path, monkeypatch,
 def test_date_order_flag_reaches_every_notebook_that_loads_the_corpus(monkeypatch, tmp_path, flag, expected):
     import json as _json
 
-    from analysis import runner
+    from analysis.study import runner as runner
     from analysis.paths import NOTEBOOKS_DIR
 
     seen = {}
@@ -220,7 +221,7 @@ def test_date_order_flag_reaches_every_notebook_that_loads_the_corpus(monkeypatc
 
 # ------------------------------------------------------------------ comparing a rerun with the committed report
 def test_compare_reports_flags_changed_extra_and_missing_files(tmp_path):
-    from analysis.report import compare_reports
+    from analysis.study.report import compare_reports
 
     ref, new = tmp_path / "ref", tmp_path / "new"
     for folder in (ref, new):

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.corpus import CorpusInputError, load_corpus, load_corpus_audited, prepare_corpus
+from analysis.corpus.prepare import CorpusInputError, load_corpus, load_corpus_audited, prepare_corpus
 
 TEXT = ("Malaysia is building data centres in Johor at a rapid pace, and officials said the "
         "new facilities would serve customers across Southeast Asia; the state approved several "
@@ -421,7 +421,7 @@ def test_loading_never_modifies_the_input_files(texts, table, delimiter, extra):
 
 
 def test_a_binary_file_in_a_folder_is_listed_not_fatal_when_skipping(tmp_path):
-    from analysis.corpus import load_corpus_audited
+    from analysis.corpus.prepare import load_corpus_audited
 
     (tmp_path / "good.txt").write_text("China and Japan signed an agreement on artificial intelligence. " * 5,
                                        encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Hostile inputs for analysis.text / analysis.webpage: huge files, odd encodings, binaries, page chrome.
+"""Hostile inputs for analysis.corpus.text / analysis.corpus.webpage: huge files, odd encodings, binaries, page chrome.
 
 No test here times anything: a test of the linear algorithms is one that would
 never finish with the old quadratic ones.
@@ -20,14 +20,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import text as text_module
-from analysis.corpus import load_corpus, load_corpus_audited
-from analysis.language import detect_language
-from analysis.text import (
+from analysis.corpus import text as text_module
+from analysis.corpus.prepare import load_corpus, load_corpus_audited
+from analysis.corpus.language import detect_language
+from analysis.corpus.text import (
     BinaryFileError, BoilerplateRule, CleanResult, TextDecodeError, clean_text, decode_bytes,
     load_boilerplate_rules, normalize_text,
 )
-from analysis.webpage import html_to_text
+from analysis.corpus.webpage import html_to_text
 
 ENGLISH = ("The city council approved the new bridge on Tuesday after a long debate about its "
            "cost. Construction is expected to start next spring and to last about two years.")
@@ -356,7 +356,7 @@ COMMENT = "What a waste of money this whole project is, I have said so for years
     (f"<article><div class='story-body'><p>{P1}</p><p>{P2}</p></div><div class='related'><p>"
      f"{COMMENT}</p><p>{COMMENT}</p><p>{COMMENT}</p></div></article>", BODY_TEXT),
     # words like 'comment' or 'related' inside the text are text
-    (f"<article><p>Asked for comment, the council said costs were related to steel.</p></article>",
+    ("<article><p>Asked for comment, the council said costs were related to steel.</p></article>",
      "Asked for comment, the council said costs were related to steel."),
     (f"<article class='commentary'><p>{P1}</p></article>", P1),
 ])
@@ -389,7 +389,7 @@ def test_minhash_in_chunks_equals_one_batch():
     """duplicates._minhash hashes shingles in chunks (bounded memory); the signature must not change."""
     from datasketch import MinHash
 
-    from analysis import duplicates
+    from analysis.corpus import duplicates as duplicates
 
     shingles = {f"word{i} word{i + 1} word{i + 2}" for i in range(3 * duplicates._CHUNK + 7)}
     template = MinHash(num_perm=128, seed=1, hashfunc=duplicates._crc32)

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from analysis.countries import detect_mentions
-from analysis.frame_domain import DomainFrameHead, load_domain_frame_head
-from analysis.framing import load_codebook, score_frames
-from analysis.mention_units import sentence_units
-from analysis.sentiment import predict_target_sentiment
-from analysis.sentiment_domain import DomainSentimentHead, load_domain_head
+from analysis.countries.measure import detect_mentions
+from analysis.framing.domain import DomainFrameHead, load_domain_frame_head
+from analysis.framing.measure import load_codebook, score_frames
+from analysis.countries.units import sentence_units
+from analysis.sentiment.measure import predict_target_sentiment
+from analysis.sentiment.domain import DomainSentimentHead, load_domain_head
 from analysis.validity import binary_f1, cluster_interval, load_indomain_validation, macro_f1
 
 
@@ -81,7 +81,7 @@ def test_indomain_scorer_is_the_default_and_reads_the_construct(sentence, target
 def test_shipped_sentiment_head_is_valid_and_bound_to_its_target_model(tmp_path):
     import shutil
 
-    from analysis.sentiment import SENTIMENT_DIR, SentimentModelError
+    from analysis.sentiment.measure import SENTIMENT_DIR, SentimentModelError
 
     head = load_domain_head()
     assert head.coef_.shape == (3, 768) and np.isfinite(head.coef_).all()
@@ -186,7 +186,7 @@ def test_indomain_frame_scores_do_not_depend_on_codebook_row_order():
 
 
 def test_indomain_frame_head_with_tuned_thresholds_is_refused(tmp_path):
-    from analysis.frame_domain import HEAD_FILE, indomain_sentence_scores
+    from analysis.framing.domain import HEAD_FILE, indomain_sentence_scores
 
     data = json.loads(HEAD_FILE.read_text(encoding="utf-8"))
     data["thresholds"] = {f: 0.3 for f in data["thresholds"]}

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.numerics import (
@@ -112,7 +112,7 @@ import numpy as np
 import torch
 torch.set_num_threads(int(sys.argv[2]))
 from analysis.embeddings import embed_texts
-from analysis.sentiment import predict_target_sentiment
+from analysis.sentiment.measure import predict_target_sentiment
 texts = ["China's DeepSeek model rattled markets.", "Japan and Malaysia signed a data-centre deal.",
          "Officials in Kuala Lumpur said the plan would bring jobs.", "A short one.",
          "Beijing criticised the new export controls on advanced chips, calling them unfair."]
@@ -146,7 +146,7 @@ def test_encoder_and_sentiment_give_identical_numbers_under_two_kernel_settings(
 
 # ------------------------------------------------------------------ ties and the BERTopic sort proxy
 def test_stable_numpy_orders_ties_by_position_for_every_size():
-    from analysis.topics import _StableNumpy
+    from analysis.topics.measure import _StableNumpy
 
     proxy = _StableNumpy()
     for n in (5, 10, 100, 1000):
@@ -162,7 +162,7 @@ def test_bertopic_globals_are_restored_even_when_the_fit_fails():
     import bertopic._bertopic as core
     import bertopic.representation._keybert as keybert
 
-    from analysis.topics import _stable_bertopic_sorts
+    from analysis.topics.measure import _stable_bertopic_sorts
 
     with pytest.raises(RuntimeError):
         with _stable_bertopic_sorts():
@@ -172,7 +172,7 @@ def test_bertopic_globals_are_restored_even_when_the_fit_fails():
 
 
 def test_bertopic_numbers_tied_topics_by_first_appearance():
-    from analysis.topics import _StablePandas
+    from analysis.topics.measure import _StablePandas
 
     sizes = _StablePandas().DataFrame({"Old_Topic": [3, 1, 2, 0], "Size": [5, 7, 5, 5]})
     assert sizes.sort_values("Size", ascending=False)["Old_Topic"].tolist() == [1, 3, 2, 0]

@@ -1,11 +1,11 @@
-"""Tests for analysis.outlets: canonical names, home country and type, unknowns listed not guessed."""
+"""Tests for analysis.corpus.outlets: canonical names, home country and type, unknowns listed not guessed."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import outlets
+from analysis.corpus import outlets as outlets
 
 
 @pytest.mark.parametrize(("raw", "key"), [

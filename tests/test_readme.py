@@ -24,7 +24,7 @@ def test_readme_reuse_example_runs(tmp_path, monkeypatch):
             for p in sorted(SEED_CORPUS_DIR.glob("*.txt"))]
     pd.DataFrame(rows).to_csv(tmp_path / "my_articles.csv", index=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("analysis.corpus.PROCESSED_DIR", tmp_path / "processed", raising=False)
+    monkeypatch.setattr("analysis.corpus.prepare.PROCESSED_DIR", tmp_path / "processed", raising=False)
     scope: dict = {}
     exec(compile(_reuse_example(), "README.md", "exec"), scope)  # noqa: S102 - the documented example
     assert set(scope["mentions"]["country"]) >= {"CHN", "JPN", "MYS"}

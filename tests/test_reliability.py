@@ -1,4 +1,4 @@
-"""Tests for analysis.reliability: coding sheets, Krippendorff's alpha, per-frame metrics."""
+"""Tests for analysis.framing.validation: coding sheets, Krippendorff's alpha, per-frame metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.reliability import (CodingSheetError, agreement_table, consensus_codes, export_coding_sheet,
+from analysis.framing.validation import (CodingSheetError, agreement_table, consensus_codes, export_coding_sheet,
                                   frame_metrics, krippendorff_alpha, read_coding_sheets)
 
 FRAMES = ["conflict", "economic"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.browser import BrowserUnavailableError, find_browser, open_browser, page_images
+from analysis.study.browser import BrowserUnavailableError, find_browser, open_browser, page_images
 from analysis.paths import REPORTS_DIR
-from analysis.runner import RunConfig, run_study
+from analysis.study.runner import RunConfig, run_study
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.report import publish_figure, publish_table  # noqa: E402
+from analysis.study.report import publish_figure, publish_table  # noqa: E402
 
 
 def _figure():

@@ -8,13 +8,13 @@ import nbformat
 import pytest
 
 from analysis.paths import REPORTS_DIR, SEED_CORPUS_DIR
-from analysis.runner import RunConfig, StudyRunError, list_notebooks, render_index, run_study, strip_volatile_metadata
+from analysis.study.runner import RunConfig, StudyRunError, list_notebooks, render_index, run_study, strip_volatile_metadata
 
 
 def _notebook(path, *sources):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell("corpus_path = None\nseed = 42")
+    params = nbformat.v4.new_code_cell("corpus_path = None\nseed = 42\nreport_dir = None")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell(f"# Title of {path.stem}"), params,
                 *[nbformat.v4.new_code_cell(s) for s in sources]]
@@ -89,3 +89,85 @@ def test_printed_install_paths_are_made_machine_independent(prefix):
     assert out[0]["text"] == ("SITE-PACKAGES/sklearn/_nmf.py:1723: ConvergenceWarning: Maximum number of iterations\n"
                               "analysis/topics.py:10: UserWarning: x\n")
     assert out[1]["data"]["text/plain"] == "/keep/site-packages/ as data"   # results are never rewritten
+
+
+# ------------------------------------------------------------------ parameters that mean what they say
+def _code_names(book):
+    """Names read in the notebook's code cells after its parameters cell."""
+    import ast
+
+    nb = json.loads(book.read_text(encoding="utf-8"))
+    names, seen_params = set(), False
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        if "parameters" in cell["metadata"].get("tags", []):
+            seen_params = True
+            continue
+        if seen_params:
+            tree = ast.parse("".join(cell["source"]))
+            names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return names
+
+
+@pytest.mark.parametrize("book", list_notebooks(), ids=lambda p: p.stem)
+def test_every_declared_parameter_is_used_by_its_notebook(book):
+    from analysis.study.runner import declared_parameters
+
+    declared = declared_parameters(book)
+    assert declared, f"{book.name} has no parameters cell"
+    unused = [name for name in declared if name not in _code_names(book)]
+    assert not unused, f"{book.name} declares {unused} but never reads them"
+
+
+def test_every_option_the_runner_injects_reaches_a_notebook_that_declares_it(tmp_path):
+    from analysis.study.runner import OPTION_OF, declared_parameters
+
+    full = RunConfig(corpus=tmp_path / "c.csv", out=tmp_path / "o", seed=1, countries=["CHN"],
+                     codebook=tmp_path / "b.json", unit="sentence", dayfirst=True).parameters()
+    assert set(full) == set(OPTION_OF)
+    declared = {book.stem: set(declared_parameters(book)) for book in list_notebooks()}
+    for name in full:
+        assert any(name in names for names in declared.values()), f"{OPTION_OF[name]} reaches no notebook"
+    assert "codebook" in declared["05_framing"] and "codebook" in declared["06_synthesis"]
+    assert "unit" in declared["03_topics"]
+
+
+def test_an_option_no_notebook_of_the_run_reads_is_an_error(tmp_path):
+    from analysis.study.runner import parameters_by_notebook
+
+    books = list_notebooks(only=["01"])
+    with pytest.raises(ValueError, match=r"--codebook: no notebook of this run uses it \(01_corpus"):
+        parameters_by_notebook({"codebook": "x.json"}, books)
+    per_book = parameters_by_notebook({"codebook": "x.json", "report_dir": "/r"}, list_notebooks(only=["01", "05"]))
+    assert [set(p) for p in per_book.values()] == [{"report_dir"}, {"codebook", "report_dir"}]
+
+
+@pytest.mark.slow
+def test_a_custom_codebook_and_unit_drive_the_whole_study(tmp_path, monkeypatch):
+    """``--codebook`` reaches 05 and 06 (its frames are the ones reported) and ``--unit`` reaches 03."""
+    import pandas as pd
+
+    monkeypatch.setenv("ANALYSIS_PROCESSED_DIR", str(tmp_path / "processed"))
+    book = {"name": "two", "version": "1", "frames": [
+        {"id": "chips_supply", "family": "issue", "label": "Chip supply", "definition": "Chips and hardware.",
+         "include": "chips", "exclude": "software", "cues": ["chip*", "semiconductor*", "gpu*", "nvidia"],
+         "exemplars": ["Export controls restrict sales of advanced chips.", "Nvidia's GPUs power the models."]},
+        {"id": "open_models", "family": "issue", "label": "Open models", "definition": "Open-weight models.",
+         "include": "open source", "exclude": "closed APIs", "cues": ["open-source", "open source", "weights"],
+         "exemplars": ["The lab released the weights as open source.", "Open-source models spread fast."]}]}
+    codebook = tmp_path / "two.json"
+    codebook.write_text(json.dumps(book), encoding="utf-8")
+    out = tmp_path / "report"
+    run_study(RunConfig(out=out, codebook=codebook, unit="sentence"), log=lambda *a, **k: None)
+    assert pd.read_csv(out / "tables" / "framing_codebook.csv")["id"].tolist() == ["chips_supply", "open_models"]
+    heatmap = pd.read_csv(out / "figures" / "framing_country_heatmap.csv")
+    assert set(heatmap["frame"]) == {"chips_supply", "open_models"}
+    portrait = pd.read_csv(out / "figures" / "synthesis_portraits.csv")
+    assert set(portrait.loc[portrait["panel"] == "frames", "item"]) <= {"chips_supply", "open_models"}
+    topics = nbformat.read(out / "notebooks" / "03_topics.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in topics.cells for o in c.get("outputs", []))
+    assert "sentence documents" in printed
+    framing = nbformat.read(out / "notebooks" / "05_framing.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in framing.cells for o in c.get("outputs", []))
+    assert "label-free default scorer" in printed  # the in-domain heads belong to the study codebook

@@ -1,4 +1,4 @@
-"""Tests for analysis.sentiment: the shipped target scorer, the VADER baseline and bad input.
+"""Tests for analysis.sentiment.measure: the shipped target scorer, the VADER baseline and bad input.
 
 The target model is loaded from the shipped artefact (never retrained here).
 """
@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import sentiment as sm
+from analysis.sentiment import measure as sm
+from analysis.sentiment.validation import read_validation_metrics
 from analysis.embeddings import MINILM_SHA256, ModelChecksumError
 
 
@@ -250,7 +251,7 @@ def test_missing_artefact_file_fails_clearly(artefact_copy, missing):
 
 
 def test_stored_validation_metrics_cover_scorers_and_splits():
-    metrics = sm.read_validation_metrics()
+    metrics = read_validation_metrics()
     assert {"vader", "frozen_minilm_logreg", "target"} <= set(metrics["scorer"])
     target = metrics[metrics.scorer == "target"].set_index("split")
     assert set(target.index) == {"dev_rw", "dev_mt", "test_mt"}
@@ -261,19 +262,19 @@ def test_stored_validation_metrics_cover_scorers_and_splits():
 
 # ------------------------------------------------------------------ shared data (skips when absent)
 def test_newsmtsc_loader_and_vader_metric_reproduce(shared_dataset):
-    from analysis.sentiment_train import load_newsmtsc, score_split
+    from analysis.sentiment.validation import load_newsmtsc, score_split
 
     shared_dataset("newsmtsc", "dev_rw.jsonl")
     dev = load_newsmtsc("dev_rw")
     assert len(dev) == 343
     assert (dev.apply(lambda r: r.sentence[r.start:r.end], axis=1) == dev.mention).all()
     pred = sm.predict_target_sentiment(dev.sentence, zip(dev.start, dev.end), scorer="vader")["label"]
-    stored = sm.read_validation_metrics().set_index(["scorer", "split"]).loc[("vader", "dev_rw")]
+    stored = read_validation_metrics().set_index(["scorer", "split"]).loc[("vader", "dev_rw")]
     assert score_split(dev.label, pred)["macro_f1"] == pytest.approx(stored["macro_f1"], abs=1e-4)
 
 
 def test_validation_table_includes_published_reference():
-    from analysis.sentiment_train import validation_table
+    from analysis.sentiment.validation import validation_table
 
     table = validation_table()
     published = table[table["scorer"].str.contains("NewsSentiment")]
@@ -286,7 +287,7 @@ def test_local_window_pools_only_tokens_near_the_target(window):
     """The optional local-context pool averages exactly the tokens within `window` of the target."""
     import torch
 
-    from analysis.sentiment_train import DEFAULT_CONFIG
+    from analysis.sentiment.train import DEFAULT_CONFIG
 
     model, tokenizer = sm.build_classifier({**DEFAULT_CONFIG, "local_window": window})
     assert model.head.in_features == (3 if window else 2) * 384

@@ -1,4 +1,4 @@
-"""Tests for analysis.sentiment_aggregate: mention -> article -> country, with article-level uncertainty."""
+"""Tests for analysis.sentiment.by_country: mention -> article -> country, with article-level uncertainty."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import sentiment_aggregate as agg
+from analysis.sentiment import by_country as agg
+from analysis.sentiment.plots import plot_country_sentiment
 
 SENTENCES = pd.DataFrame({
     "doc_id": ["a", "a", "b", "c"],
@@ -118,7 +119,7 @@ def test_summary_by_outlet_and_period_uses_articles_table():
     by_outlet = agg.summarise_sentiment(arts, by=["country", "outlet"], articles=articles, measures=["mean_score"])
     assert by_outlet.set_index("outlet")["estimate"].to_dict() == pytest.approx({"X": -0.1, "Y": 0.9})
     by_month = agg.summarise_sentiment(arts, by=["country", "period"], articles=articles, measures=["mean_score"])
-    assert by_month["period"].tolist() == ["2025-01", "2025-02"]  # undated article "c" not in a period
+    assert by_month["period"].tolist() == ["2025-01", "2025-02", "undated"]  # undated "c" is kept, in its own group
     with pytest.raises(ValueError, match="articles table"):
         agg.summarise_sentiment(arts, by=["country", "outlet"])
 
@@ -163,7 +164,7 @@ def test_find_disagreements_crosstab_and_examples():
 def test_plot_country_sentiment_returns_figure_with_intervals():
     arts = pd.DataFrame({"doc_id": list("abcd"), "country": ["CHN", "CHN", "JPN", "JPN"],
                          "mean_score": [0.1, 0.3, -0.2, 0.0], "share_negative": 0.0, "share_positive": 0.0})
-    fig = agg.plot_country_sentiment(agg.summarise_sentiment(arts, n_boot=100))
+    fig = plot_country_sentiment(agg.summarise_sentiment(arts, n_boot=100))
     ax = fig.axes[0]
     assert "interval" in ax.get_xlabel() and len(ax.get_yticklabels()) == 2
 
@@ -182,5 +183,5 @@ def test_summaries_of_empty_corpus_do_not_crash():
     assert agg.summarise_sentiment(arts, n_boot=10).empty
     tests = agg.compare_countries(arts, countries=["CHN", "JPN"], n_perm=10)
     assert len(tests) == 1 and np.isnan(tests["p_value"].item())
-    fig = agg.plot_country_sentiment(agg.summarise_sentiment(arts, n_boot=10))
+    fig = plot_country_sentiment(agg.summarise_sentiment(arts, n_boot=10))
     assert fig.axes

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analysis.frame_effects import assess_frame_association
+from analysis.framing.by_country import assess_frame_association
 from analysis.numerics import round_significant
-from analysis.sentiment_aggregate import compare_countries
+from analysis.sentiment.by_country import compare_countries
 from analysis.stats import bootstrap_by_group, bootstrap_mean_ci, permutation_test
 
 

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import synthesis
-from analysis.synthesis import Portraits, differences, format_interval, portrait_table
+from analysis.study import synthesis as synthesis
+from analysis.study.synthesis import Portraits, differences, format_interval, portrait_table
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -73,8 +73,8 @@ def test_validity_summary_scores_the_frame_scorer_the_study_uses():
     """The country x frame tables come from the default scorer, so its validation must be shown."""
     import pandas as pd
 
-    from analysis.framing import FRAMES_DIR
-    from analysis.synthesis import validity_summary
+    from analysis.framing.measure import FRAMES_DIR
+    from analysis.study.synthesis import validity_summary
 
     table = validity_summary()
     stored = pd.read_csv(FRAMES_DIR / "validation.csv")

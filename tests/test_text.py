@@ -1,4 +1,4 @@
-"""Tests for analysis.text (decoding, repair, boilerplate, dates, HTML) and analysis.segmentation."""
+"""Tests for analysis.corpus.text (decoding, repair, boilerplate, dates, HTML) and analysis.corpus.segmentation."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.language import detect_language
-from analysis.segmentation import segment_articles, split_paragraphs, split_sentences
-from analysis.text import (
+from analysis.corpus.language import detect_language
+from analysis.corpus.segmentation import segment_articles, split_paragraphs, split_sentences
+from analysis.corpus.text import (
     RULES_PATH, clean_text, decode_bytes, load_boilerplate_rules, normalize_text, parse_date,
 )
-from analysis.webpage import html_to_text
+from analysis.corpus.webpage import html_to_text
 
 BODY = ("Malaysia is courting chip makers in Johor. Officials said the state would add "
         "power capacity by 2030.")

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.topic_effects import (
-    EFFECT_COLUMNS, SHARE_COLUMNS, link_mention_topics, plot_topic_effects, plot_topic_shares,
+from analysis.topics.by_country import (
+    EFFECT_COLUMNS, SHARE_COLUMNS, link_mention_topics,
     summarize_country_coverage, topic_prevalence_effects, topic_shares_by_country,
 )
+from analysis.topics.plots import plot_topic_effects, plot_topic_shares
 
 
 def _doc_topics(rows):
@@ -61,7 +62,7 @@ def test_shares_are_within_country_not_counts():
     assert shares.set_index(["country", "topic"]).loc[("CHN", 0), "n_docs"] == 2
 
 
-def test_shares_by_outlet_and_period_group_unknown():
+def test_shares_by_outlet_and_period_keep_unnamed_and_undated_articles():
     articles = pd.DataFrame({"doc_id": ["a", "b", "c"], "outlet": ["X", "Y", None],
                              "published": pd.to_datetime(["2025-01-05", "2025-02-01", None])})
     by_outlet = topic_shares_by_country(MENTIONS, DOC_TOPICS, countries=["CHN", "JPN"], by="outlet",
@@ -69,7 +70,7 @@ def test_shares_by_outlet_and_period_group_unknown():
     assert set(by_outlet.outlet) == {"X", "Y", "unknown"}
     by_month = topic_shares_by_country(MENTIONS, DOC_TOPICS, countries=["CHN", "JPN"], by="period",
                                        articles=articles, n_boot=50)
-    assert set(by_month.period) == {"2025-01", "2025-02", "unknown"}
+    assert set(by_month.period) == {"2025-01", "2025-02", "undated"}
 
 
 @pytest.mark.parametrize("kwargs, match", [({"by": "weekday"}, "by must be"), ({"by": "outlet"}, "needs the articles")])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.topic_quality import (
+from analysis.topics.validation import (
     TopicFit, compare_topic_models, fit_baseline_topics, match_topics, npmi_coherence, subsample_stability,
     topic_diversity, topic_npmi, topic_stability,
 )
@@ -125,8 +125,8 @@ def _corpus(n_per=12, seed=0):
 @pytest.mark.parametrize("method", ["lda", "nmf"])
 def test_baselines_recover_separated_topics_deterministically(method):
     docs = _corpus()
-    fit = fit_baseline_topics(docs, method=method, n_topics=3, seed=3, top_n=5)
-    again = fit_baseline_topics(docs, method=method, n_topics=3, seed=3, top_n=5)
+    fit = fit_baseline_topics(docs, method=method, n_topics=3, random_state=3, top_n=5)
+    again = fit_baseline_topics(docs, method=method, n_topics=3, random_state=3, top_n=5)
     assert fit.topic_words == again.topic_words
     assert np.array_equal(fit.assignments, again.assignments)
     groups = [set(v.split()) for v in (SPORT, MONEY, SPACE)]
@@ -146,11 +146,11 @@ def test_baseline_rejects_bad_options(kwargs, match):
 def test_compare_topic_models_table_with_injected_fitter():
     docs = _corpus()
 
-    def fake_bertopic(documents, *, seed):
+    def fake_bertopic(documents, *, random_state):
         labels = np.repeat([0, 1, 2], len(documents) // 3)
-        return TopicFit("bertopic", seed, labels, {i: v.split()[:10] for i, v in enumerate((SPORT, MONEY, SPACE))})
+        return TopicFit("bertopic", random_state, labels, {i: v.split()[:10] for i, v in enumerate((SPORT, MONEY, SPACE))})
 
-    table = compare_topic_models(docs, seeds=(0, 1, 2), fitters={"bertopic": fake_bertopic})
+    table = compare_topic_models(docs, random_states=(0, 1, 2), fitters={"bertopic": fake_bertopic})
     assert list(table.model) == ["bertopic", "lda", "nmf"]
     row = table.set_index("model").loc["bertopic"]
     assert row.stability_ari == 1.0 and row.matched_share == 1.0 and row.diversity == 1.0
@@ -163,28 +163,28 @@ def test_compare_topic_models_subsample_column():
     docs = _corpus()
     themes = [set(v.split()) for v in (SPORT, MONEY, SPACE)]
 
-    def by_vocabulary(documents, *, seed):                              # data-determined: stable under subsampling
+    def by_vocabulary(documents, *, random_state):                              # data-determined: stable under subsampling
         labels = np.array([next(i for i, t in enumerate(themes) if d.split()[0] in t) for d in documents])
-        return TopicFit("bertopic", seed, labels, {i: sorted(t)[:10] for i, t in enumerate(themes)})
+        return TopicFit("bertopic", random_state, labels, {i: sorted(t)[:10] for i, t in enumerate(themes)})
 
-    table = compare_topic_models(docs, seeds=(0, 1), models=("bertopic", "nmf"),
+    table = compare_topic_models(docs, random_states=(0, 1), models=("bertopic", "nmf"),
                                  fitters={"bertopic": by_vocabulary}, subsample_pairs=2).set_index("model")
     assert table.loc["bertopic", "subsample_ari"] == 1.0
     assert -1.0 <= table.loc["nmf", "subsample_ari"] <= 1.0
 
 
 # ------------------------------------------------------------------ subsample stability
-def _keyword_fit(documents, embeddings=None, seed=0):
+def _keyword_fit(documents, embeddings=None, random_state=0):
     """Labels from the text alone: perfectly stable under subsampling; checks embeddings travel with docs."""
     if embeddings is not None:
         assert [int(e[0]) for e in embeddings] == [len(d) for d in documents]
     labels = np.array([0 if "apple" in d else 1 if "river" in d else 2 for d in documents])
-    return TopicFit("keywords", seed, labels, {0: ["apple"], 1: ["river"], 2: ["other"]})
+    return TopicFit("keywords", random_state, labels, {0: ["apple"], 1: ["river"], 2: ["other"]})
 
 
-def _random_fit(documents, embeddings=None, seed=0):
+def _random_fit(documents, embeddings=None, random_state=0):
     labels = np.random.default_rng(sum(len(d) for d in documents)).integers(0, 3, len(documents))
-    return TopicFit("random", seed, labels, {0: ["a"], 1: ["b"], 2: ["c"]})
+    return TopicFit("random", random_state, labels, {0: ["a"], 1: ["b"], 2: ["c"]})
 
 
 SUB_DOCS = [f"{w} text number {i}" for i in range(60) for w in ("apple", "river", "stone")][:120]

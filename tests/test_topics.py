@@ -12,9 +12,9 @@ from sklearn.metrics import adjusted_rand_score
 import pandas as pd
 import pytest
 
-from analysis import topics
+from analysis.topics import measure as topics
 from analysis.embeddings import TfidfSvdEmbedder
-from analysis.topics import (
+from analysis.topics.measure import (
     TopicModel, corpus_hash, fit_topic_model, load_topic_model, load_topic_stopwords, representative_passages,
     scale_min_cluster_size, select_topic_documents,
 )
@@ -49,7 +49,7 @@ def embedder(corpus):
 
 @pytest.fixture(scope="module")
 def fitted(corpus, embedder):
-    return fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None)
+    return fit_topic_model(corpus, random_state=7, embedding_model=embedder, cache_dir=None)
 
 
 def test_tables_have_documented_columns(fitted, corpus):
@@ -74,7 +74,7 @@ def test_recovers_the_three_themes(fitted):
 
 def test_same_seed_same_embeddings_identical_topics(corpus, embedder, fitted):
     topics._UMAP_CACHE.clear()          # force UMAP to really run again
-    again = fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None)
+    again = fit_topic_model(corpus, random_state=7, embedding_model=embedder, cache_dir=None)
     pd.testing.assert_frame_equal(again.document_topics_, fitted.document_topics_)
     pd.testing.assert_frame_equal(again.topic_info_, fitted.topic_info_)
     assert again.corpus_hash_ == fitted.corpus_hash_
@@ -82,35 +82,35 @@ def test_same_seed_same_embeddings_identical_topics(corpus, embedder, fitted):
 
 def test_precomputed_embeddings_give_same_result(corpus, embedder, fitted):
     emb = embedder.encode(corpus["text"].tolist())
-    model = fit_topic_model(corpus, embeddings=emb, seed=7, embedding_model=embedder, cache_dir=None)
+    model = fit_topic_model(corpus, embeddings=emb, random_state=7, embedding_model=embedder, cache_dir=None)
     pd.testing.assert_frame_equal(model.document_topics_, fitted.document_topics_)
 
 
 def test_params_stored_unchanged_and_fit_returns_self(embedder, corpus):
-    model = TopicModel(seed=3, n_neighbors=99, embedding_model=embedder, cache_dir=None)
+    model = TopicModel(random_state=3, n_neighbors=99, embedding_model=embedder, cache_dir=None)
     assert model.get_params()["n_neighbors"] == 99 and not hasattr(model, "topic_info_")
 
 
 @pytest.mark.parametrize("n_per", [1, 3, 6])
 def test_tiny_corpus_falls_back_to_kmeans_without_umap(n_per, embedder):
     docs = _corpus(n_per)
-    model = fit_topic_model(docs, seed=1, embedding_model=embedder, cache_dir=None, clustering="auto")
+    model = fit_topic_model(docs, random_state=1, embedding_model=embedder, cache_dir=None, clustering="auto")
     assert model.used_umap_ is False and model.clustering_ == "kmeans"
     assert any("UMAP skipped" in note for note in model.notes_)
     assert len(model.document_topics_) == len(docs) and (model.document_topics_.topic >= 0).all()
 
 
 def test_hdbscan_without_structure_falls_back_to_kmeans(corpus, embedder):
-    model = fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None, min_cluster_size=70,
+    model = fit_topic_model(corpus, random_state=7, embedding_model=embedder, cache_dir=None, min_cluster_size=70,
                             clustering="auto")
     assert model.clustering_ == "kmeans"
     assert any("fell back to k-means" in note for note in model.notes_)
 
 
 def test_forced_hdbscan_keeps_or_reassigns_outliers(corpus, embedder):
-    kept = fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None, clustering="hdbscan",
+    kept = fit_topic_model(corpus, random_state=7, embedding_model=embedder, cache_dir=None, clustering="hdbscan",
                            reduce_outliers=False, min_cluster_size=20)
-    moved = fit_topic_model(corpus, seed=7, embedding_model=embedder, cache_dir=None, clustering="hdbscan",
+    moved = fit_topic_model(corpus, random_state=7, embedding_model=embedder, cache_dir=None, clustering="hdbscan",
                             min_cluster_size=20)
     assert kept.clustering_ == moved.clustering_ == "hdbscan"
     assert (moved.document_topics_.topic != -1).all()
@@ -121,7 +121,7 @@ def test_forced_hdbscan_keeps_or_reassigns_outliers(corpus, embedder):
 @pytest.mark.parametrize("seed", [0, 1, 123])
 def test_default_spectral_topics_do_not_depend_on_the_seed(corpus, embedder, fitted, seed):
     assert fitted.clustering_ == "spectral" and fitted.used_umap_ is False
-    other = fit_topic_model(corpus, seed=seed, embedding_model=embedder, cache_dir=None)
+    other = fit_topic_model(corpus, random_state=seed, embedding_model=embedder, cache_dir=None)
     assert other.clustering_ == "spectral"
     assert adjusted_rand_score(other.document_topics_.topic, fitted.document_topics_.topic) == 1.0
     assert sorted(other.topic_words_.values()) == sorted(fitted.topic_words_.values())
@@ -129,7 +129,7 @@ def test_default_spectral_topics_do_not_depend_on_the_seed(corpus, embedder, fit
 
 @pytest.mark.parametrize("n_topics", [2, 4])
 def test_spectral_honours_n_topics_and_notes_it(corpus, embedder, n_topics):
-    model = fit_topic_model(corpus, seed=1, n_topics=n_topics, embedding_model=embedder, cache_dir=None)
+    model = fit_topic_model(corpus, random_state=1, n_topics=n_topics, embedding_model=embedder, cache_dir=None)
     assert model.document_topics_.topic.nunique() == n_topics
     assert (model.document_topics_.topic >= 0).all()
     assert any(f"k={n_topics}" in note and "Spectral" in note for note in model.notes_)
@@ -138,7 +138,7 @@ def test_spectral_honours_n_topics_and_notes_it(corpus, embedder, n_topics):
 @pytest.mark.parametrize("n_per", [1, 2])
 def test_spectral_on_a_handful_of_documents_does_not_crash(n_per, embedder):
     docs = _corpus(n_per)
-    model = fit_topic_model(docs, seed=1, embedding_model=embedder, cache_dir=None)
+    model = fit_topic_model(docs, random_state=1, embedding_model=embedder, cache_dir=None)
     assert len(model.document_topics_) == len(docs) and (model.document_topics_.topic >= 0).all()
     assert model.notes_
 
@@ -167,7 +167,7 @@ def test_save_load_roundtrip_and_stale_corpus(tmp_path, fitted, corpus):
     loaded = load_topic_model(folder, docs=corpus)
     pd.testing.assert_frame_equal(loaded.topic_info_, fitted.topic_info_)
     pd.testing.assert_frame_equal(loaded.document_topics_, fitted.document_topics_)
-    assert loaded.get_params()["seed"] == 7 and loaded.corpus_hash_ == fitted.corpus_hash_
+    assert loaded.get_params()["random_state"] == 7 and loaded.corpus_hash_ == fitted.corpus_hash_
     changed = corpus.assign(text=corpus["text"].str.replace("chip", "chips", regex=False))
     with pytest.raises(ValueError, match="corpus hash mismatch"):
         load_topic_model(folder, docs=changed)

@@ -33,7 +33,7 @@ def _guide(path: str | None) -> str:
 
 
 def _likely_frames(items: pd.DataFrame, docs: pd.DataFrame) -> pd.Series:
-    from analysis.framing import _dictionary_sentence_scores, load_codebook
+    from analysis.framing.measure import _dictionary_sentence_scores, load_codebook
 
     text = dict(zip(docs["doc"], docs["text"]))
     sentences = [text[d][a:b] for d, a, b in zip(items["doc"], items["sent_start"], items["sent_end"])]
@@ -45,7 +45,7 @@ def _likely_frames(items: pd.DataFrame, docs: pd.DataFrame) -> pd.Series:
 
 
 def sheets(args) -> int:
-    from analysis.corpus import prepare_corpus
+    from analysis.corpus.prepare import prepare_corpus
 
     tables = prepare_corpus(args.corpus)
     docs = tables.articles.rename(columns={"doc_id": "doc"})
@@ -72,7 +72,7 @@ def sheets(args) -> int:
 
 
 def agreement(args) -> int:
-    from analysis.framing import load_codebook
+    from analysis.framing.measure import load_codebook
 
     frames = load_codebook()["id"].tolist()
     sheet = pd.read_json(args.sheet, lines=True)

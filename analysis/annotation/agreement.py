@@ -1,6 +1,6 @@
 """Agreement between coders and the adjudicated gold standard.
 
-Krippendorff's alpha comes from :func:`analysis.reliability.krippendorff_alpha` (the ``krippendorff`` package,
+Krippendorff's alpha comes from :func:`analysis.framing.validation.krippendorff_alpha` (the ``krippendorff`` package,
 nominal level): sentiment is one nominal variable,
 each frame a binary one. Intervals are percentile bootstraps over items (Hayes & Krippendorff 2007 resample
 units, not codes), seeded.
@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.annotation.sheets import SENTIMENTS
 from analysis.numerics import round_significant
-from analysis.reliability import krippendorff_alpha
+from analysis.framing.validation import krippendorff_alpha
 
 __all__ = ["AGREEMENT_COLUMNS", "variable_matrix", "alpha", "agreement_by_variable", "confusion_between_coders",
            "adjudication_table", "gold_codes"]

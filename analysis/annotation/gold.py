@@ -17,8 +17,8 @@ import pandas as pd
 from analysis import paths
 from analysis.annotation.documents import load_dev_rounds, load_documents
 from analysis.annotation.store import join_text, majority_gold, read_round
-from analysis.countries import detect_mentions
-from analysis.mention_units import reference_class
+from analysis.countries.measure import detect_mentions
+from analysis.countries.units import reference_class
 
 __all__ = ["GOLD_COLUMNS", "R2_DIR", "R1_TIEBREAK_DIR", "load_round_codes", "load_gold"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.countries import detect_mentions
-from analysis.mention_units import DIRECT_KINDS, load_capitals, reference_class, sentence_units
-from analysis.segmentation import segment_articles
+from analysis.countries.measure import detect_mentions
+from analysis.countries.units import DIRECT_KINDS, load_capitals, reference_class, sentence_units
+from analysis.corpus.segmentation import segment_articles
 
 __all__ = ["ITEM_COLUMNS", "STUDY_COUNTRIES", "DIRECT_KINDS", "load_capitals", "reference_class",
            "extract_items", "sample_items"]

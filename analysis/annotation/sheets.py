@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.segmentation import split_sentences
+from analysis.corpus.segmentation import split_sentences
 
 __all__ = ["SENTIMENTS", "CODE_COLUMNS", "CodesError", "sheet_items", "write_sheet", "write_sheet_html",
            "read_codes"]

@@ -1,0 +1,136 @@
+"""File-system helpers shared by every writer of the package: atomic writes, hashing, quiet model loading.
+
+Every file the package writes (processed tables, stage artefacts, caches, reports) goes through
+:func:`atomic_write`: a temporary file in the target's folder, the umask's permission bits, then a
+rename, so a reader never sees half a file and two writers never rename each other's temporary file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["file_mode", "atomic_write", "atomic_write_bytes", "atomic_write_json", "atomic_write_frame",
+           "sha256_file", "sha256_json", "tree_hash", "quiet_progress"]
+
+
+def file_mode() -> int:
+    """Permission bits an ordinary ``open()`` would give a new file under the current umask.
+
+    ``tempfile.mkstemp`` creates 0600 files; the package writes through temporary files and
+    renames them, so it applies this mode first (tables and reports are meant to be shared).
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` on a unique temporary file beside ``path``, then rename it over ``path``.
+
+    Args:
+        path: The target; its folder is created when missing.
+        write: Writes the whole content to the temporary path it is given (``np.savez``, ``to_parquet``, ...).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`. On any error the temporary file is removed and the target is
+        left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    os.close(handle)
+    try:
+        write(tmp)
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def atomic_write_json(path: str | Path, obj) -> Path:
+    """Write ``obj`` as indented, key-sorted JSON (the same object always gives the same bytes)."""
+    return atomic_write_bytes(path, (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def atomic_write_frame(frame, path: str | Path) -> Path:
+    """Write a DataFrame to ``.parquet`` (without the index) or ``.csv``, atomically."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    if path.suffix == ".csv":
+        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    raise ValueError(f"{path}: tables are written as .parquet or .csv, not {path.suffix!r}.")
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_json(obj) -> str:
+    """Hex sha256 of ``obj``'s canonical JSON (sorted keys, no spaces): a key for parameters and manifests."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+                          .encode("utf-8")).hexdigest()
+
+
+def tree_hash(paths: Iterable[str | Path], *, root: str | Path, suffixes: tuple[str, ...] = ()) -> str:
+    """Hex sha256 over files and folders (recursively), by path relative to ``root`` and content.
+
+    Args:
+        paths: Files or folders. A folder contributes every file below it whose suffix is in ``suffixes``
+            (all files when empty), in sorted order; ``__pycache__`` is skipped.
+        root: Paths are named relative to this folder, so the hash does not depend on where the project lives.
+        suffixes: Keep only these file suffixes inside folders (e.g. ``(".py",)`` for code).
+
+    Raises:
+        FileNotFoundError: A path does not exist (a renamed module must not silently drop out of a hash).
+    """
+    root = Path(root)
+    digest = hashlib.sha256()
+    for item in paths:
+        item = Path(item)
+        if not item.exists():
+            raise FileNotFoundError(f"{item}: listed in a code or resource hash but missing.")
+        files = [item] if item.is_file() else sorted(
+            p for p in item.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            and (not suffixes or p.suffix in suffixes))
+        for f in files:
+            digest.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(f.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@contextmanager
+def quiet_progress():
+    """No progress bars and no "IProgress not found" warning while loading or running models.
+
+    Progress bars and that warning (tqdm.auto inside Jupyter without ipywidgets) would make a notebook's
+    stored output depend on the run, which breaks nbval; the study shows no bars.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # transformers absent: nothing to silence
+            pass
+        yield

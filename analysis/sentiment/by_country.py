@@ -1,0 +1,240 @@
+"""From sentiment per country mention to sentiment per article, country, outlet and period.
+
+The unit of evidence is the article: sentences of one article are not independent,
+so every interval resamples whole articles (:mod:`analysis.stats`) and the
+permutation test compares article-level values. An article that never mentions a
+country has no sentiment toward it (no row), never a neutral one.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from analysis import stats
+from analysis.corpus.groups import article_groups
+from analysis.sentiment.measure import DEFAULT_SCORER, predict_target_sentiment
+
+__all__ = [
+    "SCORED_COLUMNS", "ARTICLE_COLUMNS", "score_mentions", "aggregate_articles", "summarise_sentiment",
+    "compare_countries", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
+
+SCORED_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end", "sentence",
+                  "label", "p_negative", "p_neutral", "p_positive", "score", "scorer"]
+ARTICLE_COLUMNS = ["doc_id", "country", "n_mentions", "mean_score", "share_negative", "share_neutral",
+                   "share_positive"]
+MEASURES = ("mean_score", "share_negative", "share_positive")
+
+
+def score_mentions(mentions: pd.DataFrame, sentences: pd.DataFrame, *, scorer: str = DEFAULT_SCORER,
+                   countries=None, batch_size: int = 64) -> pd.DataFrame:
+    """Sentiment toward each country mention, in its sentence.
+
+    Args:
+        mentions: ``analysis.countries.measure.detect_mentions`` output (``doc_id, para_id, sent_id,
+            country, alias, kind, start, end``; offsets within the sentence text).
+        sentences: Sentences table (``doc_id, sent_id, text``).
+        scorer: ``"indomain"``, ``"target"`` or ``"vader"`` (see
+            :func:`analysis.sentiment.measure.predict_target_sentiment`).
+        countries: Keep only these country codes; ``None`` keeps all.
+        batch_size: Encoder batch size.
+
+    Returns:
+        DataFrame :data:`SCORED_COLUMNS`: the mention columns, ``sentence`` (its text), and
+        ``label``, ``p_negative``, ``p_neutral``, ``p_positive``, ``score``, ``scorer``.
+        Identical (sentence, span) pairs are scored once.
+
+    Raises:
+        ValueError: Missing columns, or a mention whose sentence is not in ``sentences``.
+    """
+    for name, table, cols in (("mentions", mentions, SCORED_COLUMNS[:8]), ("sentences", sentences,
+                                                                          ["doc_id", "sent_id", "text"])):
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(f"score_mentions: {name} lacks columns {missing}; pass the analysis.corpus.prepare / "
+                             "analysis.countries.measure tables.")
+    sel = mentions if countries is None else mentions[mentions["country"].isin(list(countries))]
+    text = sentences[["doc_id", "sent_id", "text"]].rename(columns={"text": "sentence"})
+    merged = sel[SCORED_COLUMNS[:8]].merge(text, on=["doc_id", "sent_id"], how="left", validate="many_to_one")
+    lost = merged["sentence"].isna()
+    if lost.any():
+        row = merged[lost].iloc[0]
+        raise ValueError(f"score_mentions: {int(lost.sum())} mention(s) have no sentence, e.g. doc_id="
+                         f"{row['doc_id']!r} sent_id={row['sent_id']}; detect mentions on this sentences table.")
+    keys = merged[["sentence", "start", "end"]].drop_duplicates()
+    if len(keys):
+        scores = predict_target_sentiment(list(keys["sentence"]), list(zip(keys["start"], keys["end"])),
+                                          scorer=scorer, batch_size=batch_size)
+        keys = pd.concat([keys.reset_index(drop=True), scores], axis=1)
+    else:
+        keys = keys.assign(**{c: pd.Series(dtype=float) for c in SCORED_COLUMNS[9:]})
+    extra = [c for c in ("reference", "n_mentions") if c in sel.columns]
+    out = merged.merge(keys, on=["sentence", "start", "end"], how="left")[SCORED_COLUMNS]
+    if extra:  # sentence units (analysis.countries.units) keep their reference class and mention count
+        out[extra] = sel[extra].to_numpy()
+    return out
+
+
+def aggregate_articles(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per article and country: mean score and share of negative/neutral/positive mentions.
+
+    Returns:
+        DataFrame :data:`ARTICLE_COLUMNS`, one row per (article, country) with at least one
+        mention; ``mean_score`` is the mean of the mentions' ``score`` (``p_positive -
+        p_negative`` for the target scorer).
+    """
+    if scored.empty:
+        return pd.DataFrame(columns=ARTICLE_COLUMNS).astype({"n_mentions": "int64"})
+    flags = scored.assign(**{f"share_{lab}": (scored["label"] == lab).astype(float)
+                             for lab in ("negative", "neutral", "positive")})
+    out = flags.groupby(["doc_id", "country"], sort=True).agg(
+        n_mentions=("score", "size"), mean_score=("score", "mean"), share_negative=("share_negative", "mean"),
+        share_neutral=("share_neutral", "mean"), share_positive=("share_positive", "mean")).reset_index()
+    return out[ARTICLE_COLUMNS]
+
+
+def summarise_sentiment(article_scores: pd.DataFrame, *, by=("country",), articles: pd.DataFrame | None = None,
+                        period: str = "M", measures=MEASURES, n_boot: int = 2000,
+                        random_state: int = 0) -> pd.DataFrame:
+    """Mean article-level sentiment per group with cluster-bootstrap intervals (resampling articles).
+
+    Args:
+        article_scores: :func:`aggregate_articles` output.
+        by: Grouping columns: ``country`` and optionally ``outlet`` and/or ``period``
+            (both taken from ``articles``; ``period`` is ``published`` at frequency ``period``).
+        articles: Articles table (``doc_id, outlet, published``); needed for outlet/period.
+        period: pandas period frequency for ``period`` (``"M"`` month, ``"W"`` week).
+        measures: Article-level columns to summarise.
+        n_boot, random_state: Bootstrap settings.
+
+    Returns:
+        DataFrame ``measure``, the ``by`` columns, ``estimate``, ``ci_low``, ``ci_high``, ``n``
+        (articles), ``n_clusters``. Outlets are the registry's names and articles without a publication
+        date form the period ``"undated"`` (see :mod:`analysis.corpus.groups`).
+    """
+    by = list(by)
+    table = article_scores
+    if {"outlet", "period"} & set(by):
+        if articles is None:
+            raise ValueError("summarise_sentiment: grouping by outlet/period needs the articles table.")
+        extra = article_groups(articles, freq=period)
+        table = table.merge(extra[["doc_id", "outlet", "period"]], on="doc_id", how="left")
+    frames = []
+    for measure in measures:
+        res = stats.bootstrap_by_group(table, measure, by, cluster="doc_id", n_boot=n_boot,
+                                       random_state=random_state)
+        frames.append(res.assign(measure=measure))
+    cols = ["measure", *by, "estimate", "ci_low", "ci_high", "n", "n_clusters"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def summarise_coverage(scored: pd.DataFrame, countries) -> pd.DataFrame:
+    """How much evidence each requested country has, and what can be computed from it.
+
+    Returns:
+        DataFrame ``country``, ``n_mentions``, ``n_articles``, ``status``: ``"ok"``,
+        ``"no mentions: no sentiment"`` or ``"1 article: no interval or test"``.
+    """
+    rows = []
+    for country in countries:
+        sub = scored[scored["country"] == country]
+        n_articles = sub["doc_id"].nunique()
+        status = ("no mentions: no sentiment" if n_articles == 0 else
+                  "1 article: no interval or test" if n_articles == 1 else "ok")
+        rows.append({"country": country, "n_mentions": len(sub), "n_articles": n_articles, "status": status})
+    return pd.DataFrame(rows, columns=["country", "n_mentions", "n_articles", "status"])
+
+
+def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: str = "mean_score",
+                      n_perm: int = 5000, random_state: int = 0) -> pd.DataFrame:
+    """Permutation test of the article-level ``measure`` between each pair of countries.
+
+    An article mentioning both countries contributes to both groups; the test treats the
+    groups as independent, which is conservative only if such overlap is small (``n_shared``
+    says how much there is).
+
+    Returns:
+        DataFrame ``country_a``, ``country_b``, ``difference`` (mean a - mean b), ``p_value``,
+        ``cohens_d``, ``n_a``, ``n_b``, ``n_shared``; NaN statistics when a group has < 2 articles.
+    """
+    present = sorted(article_scores["country"].unique()) if countries is None else list(countries)
+    rows = []
+    for a, b in combinations(present, 2):
+        ga = article_scores[article_scores["country"] == a]
+        gb = article_scores[article_scores["country"] == b]
+        res = stats.permutation_test(ga[measure].to_numpy(), gb[measure].to_numpy(), n_perm=n_perm,
+                                     random_state=random_state)
+        rows.append({"country_a": a, "country_b": b, "measure": measure, **res,
+                     "n_shared": len(set(ga["doc_id"]) & set(gb["doc_id"]))})
+    cols = ["country_a", "country_b", "measure", "difference", "p_value", "cohens_d", "n_a", "n_b", "n_shared"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def select_evidence(scored: pd.DataFrame, *, n: int = 3, countries=None) -> pd.DataFrame:
+    """The most negative and most positive mentions per country, as quotable evidence.
+
+    Returns:
+        DataFrame ``country``, ``direction`` (``most_negative``/``most_positive``), ``rank``
+        (1 = strongest), ``doc_id``, ``sent_id``, ``alias``, ``label``, ``score``, ``sentence``.
+        Ties are broken by ``doc_id`` and ``sent_id`` so the selection is stable.
+    """
+    cols = ["country", "direction", "rank", "doc_id", "sent_id", "alias", "label", "score", "sentence"]
+    sel = scored if countries is None else scored[scored["country"].isin(list(countries))]
+    sel = sel.drop_duplicates(["doc_id", "sent_id", "country"])
+    frames = []
+    for direction, ascending in (("most_negative", True), ("most_positive", False)):
+        ordered = sel.sort_values(["score", "doc_id", "sent_id"], ascending=[ascending, True, True])
+        top = ordered.groupby("country", sort=True).head(n).copy()
+        top["direction"] = direction
+        top["rank"] = top.groupby("country").cumcount() + 1
+        frames.append(top)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return out.sort_values(["country", "direction", "rank"]).reset_index(drop=True)[cols]
+
+
+def find_disagreements(target_scored: pd.DataFrame, vader_scored: pd.DataFrame, *, n: int = 5) -> tuple[
+        pd.DataFrame, pd.DataFrame]:
+    """Where the target classifier and sentence-level VADER disagree.
+
+    Args:
+        target_scored, vader_scored: :func:`score_mentions` outputs for the same mentions.
+        n: Examples to return (largest score gaps first).
+
+    Returns:
+        ``(crosstab, examples)``: ``crosstab`` counts mentions by ``target_label`` (rows) and
+        ``vader_label`` (columns); ``examples`` has ``country``, ``doc_id``, ``sent_id``, ``alias``,
+        ``target_label``, ``vader_label``, ``target_score``, ``vader_score``, ``sentence``.
+    """
+    keys = ["doc_id", "sent_id", "country", "start", "end"]
+    both = target_scored.merge(vader_scored[keys + ["label", "score"]], on=keys, suffixes=("", "_vader"),
+                               validate="one_to_one")
+    both = both.rename(columns={"label": "target_label", "label_vader": "vader_label", "score": "target_score",
+                                "score_vader": "vader_score"})
+    labels = ["negative", "neutral", "positive"]
+    crosstab = pd.crosstab(pd.Categorical(both["target_label"], labels), pd.Categorical(both["vader_label"], labels),
+                           rownames=["target_label"], colnames=["vader_label"], dropna=False)
+    diff = both[both["target_label"] != both["vader_label"]].copy()
+    diff["gap"] = (diff["target_score"] - diff["vader_score"]).abs()
+    diff = diff.sort_values(["gap", "doc_id", "sent_id"], ascending=[False, True, True]).head(n)
+    cols = ["country", "doc_id", "sent_id", "alias", "target_label", "vader_label", "target_score", "vader_score",
+            "sentence"]
+    return crosstab, diff[cols].reset_index(drop=True)
+
+
+def sensitivity_table(primary: pd.DataFrame, sensitivity: pd.DataFrame, *, measure: str = "mean_score",
+                      labels=("direct references", "incl. proxies")) -> pd.DataFrame:
+    """Two :func:`summarise_sentiment` results side by side for one measure (e.g. direct vs all references).
+
+    Returns:
+        DataFrame ``country`` and, per label, ``n`` (articles) and the estimate with its interval.
+    """
+    out = None
+    for label, table in zip(labels, (primary, sensitivity)):
+        sub = table[table["measure"] == measure]
+        part = pd.DataFrame({"country": sub["country"].to_numpy(), f"n ({label})": sub["n"].to_numpy(),
+                             label: [f"{e:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(e) else "n/a"
+                                     for e, lo, hi in zip(sub["estimate"], sub["ci_low"], sub["ci_high"])]})
+        out = part if out is None else out.merge(part, on="country", how="outer")
+    return out.sort_values("country", kind="stable").reset_index(drop=True)

@@ -1,0 +1,32 @@
+"""The study: stage artefacts, synthesis, publishing and the runner.
+
+Modules by role:
+
+- pipeline: the stages each notebook computes once and the others read (mentions, topics, sentiment, frames)
+- synthesis: the portraits notebook 06 shows, read from those stage artefacts
+- report: publish tables and figures, compare report folders
+- runner: ``python -m analysis run`` executes and renders every notebook
+- browser: headless screenshots of the rendered pages
+
+The public names of these modules are importable from the package itself and load on first use
+"""
+
+from analysis._lazy import lazy_api
+
+_API = {
+    "BrowserUnavailableError": "browser", "find_browser": "browser", "open_browser": "browser",
+    "page_images": "browser", "screenshot_page": "browser",
+    "mention_stage": "pipeline", "topic_stage": "pipeline", "sentiment_stage": "pipeline",
+    "frame_stage": "pipeline", "read_study_stages": "pipeline", "codebook_id": "pipeline",
+    "study_codebook": "pipeline", "stage_topic_model": "pipeline", "resolve_frame_scorer": "pipeline",
+    "report_dir": "report", "publish_figure": "report", "publish_table": "report",
+    "compare_reports": "report",
+    "StudyRunError": "runner", "RunConfig": "runner", "list_notebooks": "runner", "run_study": "runner",
+    "render_index": "runner", "strip_volatile_metadata": "runner", "check_output_folder": "runner",
+    "check_countries": "runner", "REPORT_MARKER": "runner", "declared_parameters": "runner",
+    "parameters_by_notebook": "runner", "OPTION_OF": "runner",
+    "Portraits": "synthesis", "build_portraits": "synthesis", "portrait_table": "synthesis",
+    "differences": "synthesis", "plot_portraits": "synthesis", "portrait_figure_data": "synthesis",
+    "validity_summary": "synthesis", "format_interval": "synthesis",
+}
+__all__, __getattr__, __dir__ = lazy_api(__name__, _API)
