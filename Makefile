@@ -65,4 +65,5 @@ lock:
 	$(PY) -m pip freeze --exclude-editable | sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/' > requirements-lock.txt
 
 clean-cache:
-	rm -rf data/interim/embeddings data/processed/*.parquet
+	rm -rf data/interim/* data/processed/*
+	touch data/interim/.gitkeep data/processed/.gitkeep

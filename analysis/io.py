@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["file_mode", "atomic_write", "atomic_write_bytes", "atomic_write_json", "atomic_write_frame",
+__all__ = ["file_mode", "dir_mode", "atomic_write", "atomic_write_bytes", "atomic_write_json", "atomic_write_frame",
            "sha256_file", "sha256_json", "tree_hash", "quiet_progress"]
 
 
@@ -29,6 +29,13 @@ def file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def dir_mode() -> int:
+    """Permission bits ``mkdir`` would give a new folder under the current umask (``mkdtemp`` gives 0700)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
 
 
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
@@ -91,7 +98,8 @@ def sha256_json(obj) -> str:
                           .encode("utf-8")).hexdigest()
 
 
-def tree_hash(paths: Iterable[str | Path], *, root: str | Path, suffixes: tuple[str, ...] = ()) -> str:
+def tree_hash(paths: Iterable[str | Path], *, root: str | Path, suffixes: tuple[str, ...] = (),
+              skip: tuple[str, ...] = ()) -> str:
     """Hex sha256 over files and folders (recursively), by path relative to ``root`` and content.
 
     Args:
@@ -99,6 +107,7 @@ def tree_hash(paths: Iterable[str | Path], *, root: str | Path, suffixes: tuple[
             (all files when empty), in sorted order; ``__pycache__`` is skipped.
         root: Paths are named relative to this folder, so the hash does not depend on where the project lives.
         suffixes: Keep only these file suffixes inside folders (e.g. ``(".py",)`` for code).
+        skip: File names left out inside folders (e.g. ``("plots.py",)``).
 
     Raises:
         FileNotFoundError: A path does not exist (a renamed module must not silently drop out of a hash).
@@ -111,7 +120,7 @@ def tree_hash(paths: Iterable[str | Path], *, root: str | Path, suffixes: tuple[
             raise FileNotFoundError(f"{item}: listed in a code or resource hash but missing.")
         files = [item] if item.is_file() else sorted(
             p for p in item.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-            and (not suffixes or p.suffix in suffixes))
+            and (not suffixes or p.suffix in suffixes) and p.name not in skip)
         for f in files:
             digest.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0")
             digest.update(hashlib.sha256(f.read_bytes()).digest())

@@ -1,31 +1,37 @@
 """Stage artefacts: each step of the study writes its tables once and passes them on as files.
 
-A stage (``corpus``, ``mentions``, ``topics``, ``sentiment``, ``frames``) is written to
-``<corpus folder>/stages/<name>/``: one ``.parquet`` file per table, optional extra files (the
-saved topic model) and ``manifest.json`` last. The manifest records
+The processed corpus (written by :func:`analysis.corpus.prepare_corpus` into the corpus's processed
+folder itself) is the first stage; the others (``mentions``, ``topics``, ``sentiment``, ``frames``) are
+written to ``<corpus folder>/stages/<name>/``: one ``.parquet`` file per table, optional extra files
+(the saved topic model) and ``manifest.json``. The manifest records
 
-- ``inputs``: the keys of the stages it reads (the corpus stage records its input files' sha256s),
+- ``inputs``: what the stage read: the corpus stage's key, and the content hash of upstream stages,
 - ``params``: the parameters that change its result (scorer, codebook content hash, unit, seed, ...),
-- ``code``: a hash of the source of the subpackages that compute it and of the reference data they read,
-  computed from the files themselves (no hand-kept list of modules),
+- ``code``: a hash of the source of the subpackages that compute it (every module but ``plots.py``),
+  of this module and of the reference data they read, computed from the files themselves (no hand-kept
+  list of modules),
 
-and its ``key`` is the sha256 of those three. A rerun reuses a stage whose manifest equals the one it
-would write, and recomputes it when an input, a parameter or the code changed. Downstream stages name
-their inputs by key, so a change propagates. To force a recomputation, delete the stage's folder (or
-the whole ``data/processed``), or pass ``force=True`` to the stage function.
+its ``key`` is the sha256 of those three, and ``content`` hashes the tables it holds. A rerun reuses a
+stage whose manifest equals the one it would write, and recomputes it when an input, a parameter or the
+code changed; a downstream stage recomputes only when an upstream stage's tables changed. A stage is
+written into a temporary folder and renamed into place, so readers and concurrent writers never see half
+of one. To force a recomputation, delete the stage's folder (or the whole ``data/processed``), or pass
+``force=True`` to the stage function.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.io import atomic_write_frame, atomic_write_json, sha256_json, tree_hash
+from analysis.io import atomic_write_frame, atomic_write_json, dir_mode, sha256_json, tree_hash
 from analysis.paths import PACKAGE_DIR, RESOURCES_DIR
 
 __all__ = ["StageError", "Stage", "code_hash", "make_manifest", "stage_dir", "load_stage", "write_stage",
@@ -66,6 +72,11 @@ class Stage:
     def params(self) -> dict:
         return self.manifest["params"]
 
+    @property
+    def content(self) -> str:
+        """Hash of the stage's tables (what a downstream stage records as its input)."""
+        return self.manifest["content"]
+
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
 
@@ -74,10 +85,14 @@ def code_hash(code: Iterable[str], resources: Iterable[str] = ()) -> str:
     """Hash of the ``.py`` files of ``code`` (subpackages or modules, relative to ``analysis/``) and of the
     ``resources`` files or folders (relative to ``analysis/resources/``).
 
+    A subpackage's ``plots.py`` is left out (a figure never changes a stage's tables); everything else in it
+    counts, so a new or renamed module invalidates the stages computed from the subpackage.
+
     Raises:
         FileNotFoundError: A named module or resource does not exist.
     """
-    code_part = tree_hash([PACKAGE_DIR / c for c in code], root=PACKAGE_DIR, suffixes=_CODE_SUFFIXES)
+    code_part = tree_hash([PACKAGE_DIR / c for c in code], root=PACKAGE_DIR, suffixes=_CODE_SUFFIXES,
+                          skip=("plots.py",))
     resource_part = tree_hash([RESOURCES_DIR / r for r in resources], root=PACKAGE_DIR)
     return sha256_json([code_part, resource_part])
 
@@ -91,6 +106,17 @@ def make_manifest(name: str, *, inputs: dict, params: dict, code: str) -> dict:
 def stage_dir(root: str | Path, name: str) -> Path:
     """``<root>/stages/<name>``, where ``root`` is the corpus's processed folder."""
     return Path(root) / "stages" / name
+
+
+def content_hash(tables: dict[str, pd.DataFrame]) -> str:
+    """Hash of tables' names, columns, dtypes and values (row order included, index ignored)."""
+    parts = []
+    for name in sorted(tables):
+        frame = tables[name]
+        values = pd.util.hash_pandas_object(frame, index=False).to_numpy() if len(frame.columns) else []
+        parts.append([name, [str(c) for c in frame.columns], [str(t) for t in frame.dtypes],
+                      sha256_json([int(v) for v in values])])
+    return sha256_json(parts)
 
 
 def _read_manifest(folder: Path) -> dict | None:
@@ -124,32 +150,53 @@ def load_stage(folder: str | Path, name: str | None = None) -> Stage:
                          "folder and rerun the notebook that writes it.")
     tables = {}
     for table in manifest["tables"]:
-        frame = pd.read_parquet(folder / f"{table}.parquet")
+        try:
+            frame = pd.read_parquet(folder / f"{table}.parquet")
+        except (OSError, ValueError) as exc:  # removed or replaced while being read
+            raise StageError(f"{folder}: {table}.parquet could not be read ({exc}).") from None
         frame.attrs.update(manifest["attrs"].get(table, {}))
         tables[table] = frame
     return Stage(name=manifest["stage"], tables=tables, manifest=manifest, folder=folder, reused=True)
 
 
 def write_stage(folder: str | Path, manifest: dict, tables: dict[str, pd.DataFrame], *,
-                extra: Callable[[Path], list[str]] | None = None) -> Stage:
-    """Write ``tables`` (and what ``extra(folder)`` writes, returning the file names) then the manifest.
+                extra: Callable[[Path], None] | None = None) -> Stage:
+    """Write ``tables`` (and what ``extra(folder)`` writes) and the manifest, then swap the folder into place.
 
-    The old manifest is removed first, so a crash midway leaves no artefact that looks current.
+    Everything is written into a fresh temporary folder beside ``folder``, which then replaces it by
+    rename: a crash midway leaves the old artefact (or none), never a mix, and two writers never write
+    into one folder. The returned stage is read back from disk, so a first run and a rerun see the same
+    tables (dtypes included).
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MANIFEST).unlink(missing_ok=True)
-    files, attrs = [], {}
-    for table, frame in tables.items():
-        atomic_write_frame(frame, folder / f"{table}.parquet")
-        files.append(f"{table}.parquet")
-        if frame.attrs:
-            attrs[table] = json.loads(json.dumps(frame.attrs, default=str))
-    if extra is not None:
-        files += list(extra(folder))
-    full = {**manifest, "tables": list(tables), "files": files, "attrs": attrs}
-    atomic_write_json(folder / MANIFEST, full)
-    return Stage(name=manifest["stage"], tables=tables, manifest=full, folder=folder, reused=False)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
+    try:
+        os.chmod(work, dir_mode())  # mkdtemp makes 0700 folders; artefacts are ordinary, shared folders
+        attrs = {}
+        for table, frame in tables.items():
+            atomic_write_frame(frame, work / f"{table}.parquet")
+            if frame.attrs:
+                attrs[table] = json.loads(json.dumps(frame.attrs, default=str))
+        if extra is not None:
+            extra(work)
+        files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
+        full = {**manifest, "tables": list(tables), "files": files, "attrs": attrs,
+                "content": content_hash(tables)}
+        atomic_write_json(work / MANIFEST, full)
+        old = None
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old-"))
+            os.replace(folder, old / folder.name)
+        os.replace(work, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    stage = load_stage(folder, manifest["stage"])
+    stage.reused = False
+    return stage
 
 
 def run_stage(root: str | Path, name: str, *, inputs: dict, params: dict, code: str,
@@ -174,14 +221,11 @@ def run_stage(root: str | Path, name: str, *, inputs: dict, params: dict, code: 
             return load_stage(folder, name)
         except StageError:
             pass  # incomplete: recompute below
-    tables = compute()
-    if folder.exists():
-        shutil.rmtree(folder)  # stale files of an older artefact must not linger beside the new one
-    return write_stage(folder, wanted, tables, extra=extra)
+    return write_stage(folder, wanted, compute(), extra=extra)
 
 
 def read_stage(root: str | Path, name: str, *, written_by: str, expect: dict | None = None,
-               inputs: dict | None = None) -> Stage:
+               inputs: dict | None = None, code: str | None = None) -> Stage:
     """Read a stage written by another notebook, checking that it belongs to this corpus and these parameters.
 
     Args:
@@ -190,6 +234,7 @@ def read_stage(root: str | Path, name: str, *, written_by: str, expect: dict | N
         written_by: The notebook that writes it (named in the error).
         expect: Parameters that must equal the stored ones (e.g. the codebook's hash).
         inputs: Input keys that must equal the stored ones (e.g. the current corpus key).
+        code: The current code hash of the stage; a stage computed by other code is refused.
 
     Raises:
         StageError: Missing, incomplete, or computed with other inputs or parameters; the message says which
@@ -201,6 +246,9 @@ def read_stage(root: str | Path, name: str, *, written_by: str, expect: dict | N
     except StageError as exc:
         raise StageError(f"The {name} stage of this corpus is not available ({exc}). Run {written_by} first "
                          "(python -m analysis run runs every notebook in order).") from None
+    if code is not None and stage.manifest["code"] != code:
+        raise StageError(f"The {name} stage in {folder} was computed by another version of the code. Rerun "
+                         f"{written_by} first.")
     for what, want, have in (("inputs", inputs, stage.manifest["inputs"]), ("parameters", expect,
                                                                            stage.manifest["params"])):
         for k, v in (want or {}).items():

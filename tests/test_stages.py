@@ -85,6 +85,24 @@ def test_reading_names_the_notebook_to_run_and_checks_inputs_and_parameters(tmp_
         read_stage(tmp_path, "demo", written_by="x", expect={"scorer": "vader"})
 
 
+def test_a_stage_is_swapped_in_whole_and_leaves_no_temporary_folder(tmp_path):
+    compute = Counter()
+    _run(tmp_path, compute)
+    _run(tmp_path, compute, params={"scorer": "other"})
+    assert sorted(p.name for p in (tmp_path / "stages").iterdir()) == ["demo"]
+    assert sorted(p.name for p in stage_dir(tmp_path, "demo").iterdir()) == ["manifest.json", "t.parquet"]
+    manifest = json.loads((stage_dir(tmp_path, "demo") / "manifest.json").read_text())
+    assert manifest["params"] == {"scorer": "other"} and manifest["files"] == ["t.parquet"]
+
+
+def test_a_stage_of_other_code_is_refused_and_content_keys_downstream_stages(tmp_path):
+    first = _run(tmp_path, Counter())
+    with pytest.raises(StageError, match="another version of the code"):
+        read_stage(tmp_path, "demo", written_by="03_topics", code="c2")
+    again = _run(tmp_path, Counter(), code="c2")  # recomputed by new code, same tables apart from attrs
+    assert again.key != first.key and again.content == first.content
+
+
 def test_tree_hash_follows_content_and_names_not_location(tmp_path):
     for root in (tmp_path / "a", tmp_path / "b"):
         (root / "pkg" / "__pycache__").mkdir(parents=True)
@@ -101,10 +119,24 @@ def test_tree_hash_follows_content_and_names_not_location(tmp_path):
 
 
 def test_code_hash_covers_every_module_of_a_subpackage_without_a_list():
+    from analysis.study import pipeline
+
     whole = code_hash(["corpus"])
     assert whole != code_hash(["corpus/text.py"]) and whole == code_hash(["corpus"])
+    assert code_hash(["countries"]) == code_hash(["countries"]) != code_hash(["countries/measure.py"])
     with pytest.raises(FileNotFoundError):
         code_hash(["corpus/renamed_module.py"])
+    # every stage also hashes how stages are computed and stored
+    assert pipeline._code("topics") != code_hash(["topics", "embeddings.py", "numerics.py"], ["topic_stopwords.txt"])
+    assert {"study/pipeline.py", "stages.py"} <= set(pipeline._SHARED_CODE)
+
+
+def test_plots_never_invalidate_a_stage(tmp_path):
+    for name, body in (("m.py", "x = 1\n"), ("plots.py", "y = 1\n")):
+        (tmp_path / name).write_text(body)
+    before = tree_hash([tmp_path], root=tmp_path, suffixes=(".py",), skip=("plots.py",))
+    (tmp_path / "plots.py").write_text("y = 2\n")
+    assert tree_hash([tmp_path], root=tmp_path, suffixes=(".py",), skip=("plots.py",)) == before
 
 
 def test_atomic_write_cleans_up_after_a_failure_and_keeps_the_old_file(tmp_path):
@@ -150,6 +182,19 @@ def custom_codebook(tmp_path_factory):
     return path
 
 
+def test_later_notebooks_read_the_corpus_as_01_prepared_it(tmp_path):
+    from analysis.corpus import load_prepared, prepare_corpus
+
+    with pytest.raises(StageError, match="Run 01_corpus first"):
+        load_prepared(SEED_CORPUS_DIR, out_dir=tmp_path)
+    prepared = prepare_corpus(SEED_CORPUS_DIR, out_dir=tmp_path, min_chars=2000)  # 01 with a non-default option
+    read = load_prepared(SEED_CORPUS_DIR, out_dir=tmp_path)
+    assert read.key == prepared.key and len(read.articles) == len(prepared.articles)
+    pd.testing.assert_frame_equal(read.sentences, prepared.sentences)
+    with pytest.raises(StageError, match="dayfirst"):
+        load_prepared(SEED_CORPUS_DIR, out_dir=tmp_path, dayfirst=True)
+
+
 def test_mention_stage_is_reused_and_equals_detection(seed_tables):
     from analysis.countries import detect_mentions
     from analysis.study.pipeline import mention_stage
@@ -159,6 +204,8 @@ def test_mention_stage_is_reused_and_equals_detection(seed_tables):
     assert again.reused and again.key == first.key
     pd.testing.assert_frame_equal(again["mentions"], detect_mentions(seed_tables.sentences), check_dtype=False)
     assert set(again["units"]["reference"]) <= {"direct", "proxy"}
+    gold = again["gold_summary"].set_index("scope")  # the seed articles carry hand-coded gold
+    assert gold.loc["codebook", "n_gold"] > 100 and gold.loc["codebook", "precision"] > 0.9
 
 
 def test_a_custom_codebook_drives_the_frame_stage_and_the_synthesis_refuses_another(seed_tables, custom_codebook):

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.io import atomic_write_bytes
+
 from analysis.annotation.documents import text_sha256
 from analysis.annotation.sheets import SENTIMENTS
 
@@ -33,9 +35,7 @@ CODE_COLUMNS = ["item_id", "coder", "role", "sentiment", "frames", "unsure", "co
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    table.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(path)
+    atomic_write_bytes(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def write_round(folder: str | Path, *, documents: pd.DataFrame, items: pd.DataFrame, codes: pd.DataFrame) -> Path:

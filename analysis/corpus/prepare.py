@@ -37,13 +37,13 @@ from analysis.corpus.duplicates import find_duplicates
 from analysis.io import atomic_write_frame, atomic_write_json, sha256_file as _sha256_file
 from analysis.corpus.language import detect_language
 from analysis.paths import PROJECT_ROOT, PROCESSED_DIR, SEED_CORPUS_DIR
-from analysis.stages import code_hash, make_manifest
+from analysis.stages import StageError, code_hash, make_manifest
 from analysis.corpus.segmentation import SENTENCE_COLUMNS, PARAGRAPH_COLUMNS, segment_articles
 from analysis.corpus.sources import METADATA_FILE, CorpusInputError, read_records
 from analysis.corpus.dates import check_dayfirst, resolve_dates
 from analysis.corpus.text import clean_text, has_mojibake, load_boilerplate_rules, normalize_text, parse_date
 
-__all__ = ["load_corpus", "load_corpus_audited", "PARAGRAPH_COLUMNS", "SENTENCE_COLUMNS", "prepare_corpus", "CorpusTables", "CorpusInputError",
+__all__ = ["load_corpus", "load_corpus_audited", "load_prepared", "PARAGRAPH_COLUMNS", "SENTENCE_COLUMNS", "prepare_corpus", "CorpusTables", "CorpusInputError",
            "default_out_dir", "ARTICLE_COLUMNS", "EXCLUSION_COLUMNS", "CLEANING_LOG_COLUMNS"]
 
 ARTICLE_COLUMNS = ["doc_id", "outlet", "published", "title", "text", "raw_text", "url",
@@ -370,3 +370,36 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
                                                                            "sentences"} else f"{name}.csv"))
     atomic_write_json(manifest_path, manifest)
     return CorpusTables(**_read_outputs(out_dir), out_dir=out_dir, reused=False, key=manifest["key"])
+
+
+def load_prepared(path: str | Path | None = None, *, out_dir: str | Path | None = None,
+                  dayfirst: bool | None = None) -> CorpusTables:
+    """The processed corpus as :func:`prepare_corpus` (notebook 01) wrote it, with the parameters it used.
+
+    Notebooks 02-06 read the corpus this way, so they analyse exactly the documents 01 reported
+    (whatever ``min_chars`` or duplicate threshold it ran with) instead of preparing their own.
+
+    Args:
+        path: Corpus path; ``None`` = the bundled seeds.
+        out_dir: As in :func:`prepare_corpus`.
+        dayfirst: Must equal the order 01 used for NN/NN/YYYY dates.
+
+    Raises:
+        StageError: Not prepared yet, or the input files, the corpus code or ``dayfirst`` changed since;
+            the message says to run 01_corpus.
+    """
+    path = Path(path) if path is not None else SEED_CORPUS_DIR
+    if not path.exists():
+        raise CorpusInputError(f"{path}: no such file or folder. Pass the corpus folder or file.")
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(path)
+    manifest_path = out_dir / "manifest.json"
+    rerun = "Run 01_corpus first (python -m analysis run runs every notebook in order)."
+    if not manifest_path.is_file() or not all((out_dir / f).exists() for f in _OUTPUTS):
+        raise StageError(f"{path} has not been prepared in {out_dir}. {rerun}")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("inputs") != _input_hashes(path) or manifest.get("code") != _code_hash():
+        raise StageError(f"{path}: the input files or the corpus code changed since it was prepared. {rerun}")
+    if manifest["params"].get("dayfirst") != dayfirst:
+        raise StageError(f"{path} was prepared with dayfirst={manifest['params'].get('dayfirst')!r}, this notebook "
+                         f"has dayfirst={dayfirst!r}. Run 01_corpus with the same date order.")
+    return CorpusTables(**_read_outputs(out_dir), out_dir=out_dir, reused=True, key=manifest["key"])

@@ -26,7 +26,8 @@ _API = {
     "plot_alias_contributions": "plots",
     "DIRECT_KINDS": "units", "UNIT_COLUMNS": "units", "load_capitals": "units", "reference_class": "units",
     "sentence_units": "units",
-    "GOLD_COLUMNS": "validation", "EVALUATION_COLUMNS": "validation", "SEED_GOLD_PATH": "validation",
-    "load_mention_gold": "validation", "evaluate_mentions": "validation", "validity_rows": "validation",
+    "GOLD_COLUMNS": "validation", "EVALUATION_COLUMNS": "validation", "SCORE_COLUMNS": "validation",
+    "SEED_GOLD_PATH": "validation", "load_mention_gold": "validation", "evaluate_mentions": "validation",
+    "validity_rows": "validation",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _API)

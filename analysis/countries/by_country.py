@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus.groups import period_of
+from analysis.corpus.outlets import assign_outlets
 from analysis.countries.gazetteer import country_names
 from analysis.stats import bootstrap_by_group
 
@@ -42,8 +43,17 @@ def _unit_keys(unit: str) -> list[str]:
     return ["doc_id"] if unit == "article" else ["doc_id", "sent_id"]
 
 
-def _with_period(table: pd.DataFrame, freq: str) -> pd.DataFrame:
-    return table.assign(period=period_of(table["published"], freq).to_numpy())
+def _with_groups(articles: pd.DataFrame, groups: list[str], freq: str) -> pd.DataFrame:
+    """The standard groups (registry outlet, its country and type, period) from one definition."""
+    out = articles
+    if "period" in groups and "published" in articles.columns:
+        out = out.assign(period=period_of(articles["published"], freq).to_numpy())
+    outlet_groups = [g for g in groups if g in ("outlet", "outlet_country", "outlet_type")]
+    if outlet_groups and "outlet" in articles.columns:
+        found = assign_outlets(articles)
+        names = {"outlet": "outlet_name", "outlet_country": "outlet_country", "outlet_type": "outlet_type"}
+        out = out.assign(**{g: found[names[g]].to_numpy() for g in outlet_groups})
+    return out
 
 
 def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentences: pd.DataFrame | None = None,
@@ -53,14 +63,13 @@ def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentence
     """Share of articles (or sentences) mentioning each country, per group, with bootstrap intervals.
 
     Args:
-        articles: Articles table (``doc_id`` plus any grouping column, e.g.
-            ``outlet_name``, ``outlet_country``, ``outlet_type`` from
-            :func:`analysis.corpus.outlets.assign_outlets`, and ``published``).
+        articles: Articles table (``doc_id``, and ``outlet`` and ``published`` for the standard groups).
         mentions: :func:`analysis.countries.measure.detect_mentions` output.
         sentences: Sentences table; required when ``unit="sentence"``.
-        by: Grouping column(s) of ``articles``; ``"period"`` groups by
-            ``published`` at ``freq`` (undated articles form the group
-            ``"undated"``, never dropped). ``None`` gives corpus-wide shares.
+        by: Grouping column(s): ``"outlet"`` (the registry's name), ``"outlet_country"``, ``"outlet_type"``
+            and ``"period"`` (``published`` at ``freq``; undated articles form the group ``"undated"``, never
+            dropped) are the standard groups of :func:`analysis.corpus.groups.article_groups`; any other
+            column of ``articles`` is used as it is. ``None`` gives corpus-wide shares.
         unit: ``"article"`` or ``"sentence"``.
         countries: Codes to report (a country never mentioned gets 0); default
             every country in ``mentions``.
@@ -74,7 +83,7 @@ def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentence
         there are no units.
     """
     groups = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    base = _with_period(articles, freq) if "period" in groups else articles
+    base = _with_groups(articles, groups, freq)
     missing = [g for g in groups if g not in base.columns]
     if missing:
         raise ValueError(f"attention_shares: grouping column(s) {missing} not in articles "

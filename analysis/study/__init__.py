@@ -19,14 +19,15 @@ _API = {
     "mention_stage": "pipeline", "topic_stage": "pipeline", "sentiment_stage": "pipeline",
     "frame_stage": "pipeline", "read_study_stages": "pipeline", "codebook_id": "pipeline",
     "study_codebook": "pipeline", "stage_topic_model": "pipeline", "resolve_frame_scorer": "pipeline",
+    "StageError": "pipeline",
     "report_dir": "report", "publish_figure": "report", "publish_table": "report",
     "compare_reports": "report",
     "StudyRunError": "runner", "RunConfig": "runner", "list_notebooks": "runner", "run_study": "runner",
     "render_index": "runner", "strip_volatile_metadata": "runner", "check_output_folder": "runner",
     "check_countries": "runner", "REPORT_MARKER": "runner", "declared_parameters": "runner",
     "parameters_by_notebook": "runner", "OPTION_OF": "runner",
-    "Portraits": "synthesis", "build_portraits": "synthesis", "portrait_table": "synthesis",
-    "differences": "synthesis", "plot_portraits": "synthesis", "portrait_figure_data": "synthesis",
-    "validity_summary": "synthesis", "format_interval": "synthesis",
+    "Portraits": "synthesis", "build_portraits": "synthesis", "stage_note": "synthesis",
+    "portrait_table": "synthesis", "differences": "synthesis", "plot_portraits": "synthesis",
+    "portrait_figure_data": "synthesis", "validity_summary": "synthesis", "format_interval": "synthesis",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _API)

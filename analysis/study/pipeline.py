@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.io import sha256_file
 from analysis.stages import Stage, StageError, code_hash, read_stage, run_stage
 
@@ -28,16 +30,18 @@ __all__ = ["mention_stage", "topic_stage", "sentiment_stage", "frame_stage", "re
 
 #: Code and reference data behind each stage (subpackages and modules under analysis/, files under resources/).
 _CODE = {
-    "mentions": (["countries"], ["gazetteer.csv", "gazetteer_exclusions.csv", "capitals.csv"]),
+    "mentions": (["countries"], ["gazetteer.csv", "gazetteer_exclusions.csv", "capitals.csv", "gold"]),
     "topics": (["topics", "embeddings.py", "numerics.py"], ["topic_stopwords.txt"]),
-    "sentiment": (["sentiment", "countries/units.py", "embeddings.py", "numerics.py"], ["sentiment"]),
+    "sentiment": (["sentiment", "embeddings.py", "numerics.py"], ["sentiment"]),
     "frames": (["framing", "corpus/segmentation.py", "embeddings.py", "numerics.py"], ["frames"]),
 }
+#: Every stage also depends on how stages are computed and stored.
+_SHARED_CODE = ["study/pipeline.py", "stages.py", "io.py"]
 
 
 def _code(stage: str) -> str:
     code, resources = _CODE[stage]
-    return code_hash(code, resources)
+    return code_hash([*code, *_SHARED_CODE], resources)
 
 
 def _corpus_inputs(tables) -> dict:
@@ -50,15 +54,25 @@ def mention_stage(tables, *, force: bool = False) -> Stage:
     """Every country reference (all kinds, all gazetteer countries) and one unit per (sentence, country).
 
     Returns:
-        :class:`~analysis.stages.Stage` with ``mentions`` (:func:`analysis.countries.detect_mentions`) and
-        ``units`` (:func:`analysis.countries.sentence_units`).
+        :class:`~analysis.stages.Stage` with ``mentions`` (:func:`analysis.countries.detect_mentions`),
+        ``units`` (:func:`analysis.countries.sentence_units`) and, scored against the hand-coded seed gold
+        when the corpus holds any of its articles (else empty), ``gold_summary`` and ``gold_detail``
+        (:func:`analysis.countries.evaluate_mentions`).
     """
     from analysis.countries.measure import detect_mentions
     from analysis.countries.units import sentence_units
+    from analysis.countries.validation import (EVALUATION_COLUMNS, SCORE_COLUMNS, evaluate_mentions,
+                                               load_mention_gold)
 
     def compute():
         mentions = detect_mentions(tables.sentences)
-        return {"mentions": mentions, "units": sentence_units(mentions, tables.sentences)}
+        gold = load_mention_gold()
+        if set(gold["doc_id"]) & set(tables.articles["doc_id"]):
+            summary, detail = evaluate_mentions(mentions, tables.sentences, tables.articles, gold)
+        else:
+            summary, detail = pd.DataFrame(columns=SCORE_COLUMNS), pd.DataFrame(columns=EVALUATION_COLUMNS)
+        return {"mentions": mentions, "units": sentence_units(mentions, tables.sentences),
+                "gold_summary": summary, "gold_detail": detail}
 
     return run_stage(tables.out_dir, "mentions", inputs=_corpus_inputs(tables), params={}, code=_code("mentions"),
                      compute=compute, force=force)
@@ -91,9 +105,8 @@ def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, rand
         info.attrs["notes"] = list(model.notes_)
         return {"docs": docs, "excluded": excluded, "document_topics": model.document_topics_, "topic_info": info}
 
-    def save_model(folder: Path) -> list[str]:
+    def save_model(folder: Path) -> None:
         state["model"].save(folder / "model")
-        return ["model/topic_model.json"]
 
     return run_stage(tables.out_dir, "topics", inputs=_corpus_inputs(tables),
                      params={"unit": unit, "min_articles": min_articles, "random_state": random_state},
@@ -125,7 +138,7 @@ def sentiment_stage(tables, mentions: Stage, *, countries, scorer: str = "indoma
         vader = score_mentions(direct, tables.sentences, scorer="vader", countries=countries)
         return {"scored": scored, "vader": vader}
 
-    return run_stage(tables.out_dir, "sentiment", inputs={**_corpus_inputs(tables), "mentions": mentions.key},
+    return run_stage(tables.out_dir, "sentiment", inputs={**_corpus_inputs(tables), "mentions": mentions.content},
                      params={"countries": countries, "scorer": scorer}, code=_code("sentiment"),
                      compute=compute, force=force)
 
@@ -194,28 +207,32 @@ def frame_stage(tables, mentions: Stage, *, countries, codebook: str | Path | No
 
     params = {"countries": countries, "codebook": codebook_id(codebook), "scorer": scorer, "scorer_used": used,
               "threshold": threshold, "window": window, "context_window": context_window}
-    return run_stage(tables.out_dir, "frames", inputs={**_corpus_inputs(tables), "mentions": mentions.key},
+    return run_stage(tables.out_dir, "frames", inputs={**_corpus_inputs(tables), "mentions": mentions.content},
                      params=params, code=_code("frames"), compute=compute, force=force)
 
 
-def read_study_stages(tables, *, countries, codebook: str | Path | None = None) -> dict[str, Stage]:
+def read_study_stages(tables, *, countries, codebook: str | Path | None = None,
+                      random_state: int | None = None) -> dict[str, Stage]:
     """The mentions, topics, sentiment and frames stages of this corpus, as notebooks 02-05 wrote them.
 
-    Checks that each was computed from this corpus (and these mentions), for these countries and, for the
-    frames, with this codebook.
+    Checks that each was computed by the current code from this corpus (and these mentions), for these
+    countries, with this codebook (frames) and this seed (topics, when ``random_state`` is given).
 
     Raises:
         StageError: A stage is missing or was computed for other inputs; the message names the notebook to run.
     """
-    corpus = _corpus_inputs(tables)
-    mentions = read_stage(tables.out_dir, "mentions", written_by="02_countries", inputs=corpus)
+    root, corpus = tables.out_dir, _corpus_inputs(tables)
+    mentions = read_stage(root, "mentions", written_by="02_countries", inputs=corpus, code=_code("mentions"))
     countries = sorted(countries)
-    with_mentions = {**corpus, "mentions": mentions.key}
+    with_mentions = {**corpus, "mentions": mentions.content}
+    seed = {} if random_state is None else {"random_state": random_state}
     return {
         "mentions": mentions,
-        "topics": read_stage(tables.out_dir, "topics", written_by="03_topics", inputs=corpus),
-        "sentiment": read_stage(tables.out_dir, "sentiment", written_by="04_sentiment", inputs=with_mentions,
-                                expect={"countries": countries}),
-        "frames": read_stage(tables.out_dir, "frames", written_by="05_framing", inputs=with_mentions,
-                             expect={"countries": countries, "codebook": codebook_id(codebook)}),
+        "topics": read_stage(root, "topics", written_by="03_topics", inputs=corpus, expect=seed,
+                             code=_code("topics")),
+        "sentiment": read_stage(root, "sentiment", written_by="04_sentiment", inputs=with_mentions,
+                                expect={"countries": countries}, code=_code("sentiment")),
+        "frames": read_stage(root, "frames", written_by="05_framing", inputs=with_mentions,
+                             expect={"countries": countries, "codebook": codebook_id(codebook)},
+                             code=_code("frames")),
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io import atomic_write_bytes
+from analysis.io import atomic_write, atomic_write_bytes
 from analysis.paths import REPORTS_DIR
 
 __all__ = ["report_dir", "publish_figure", "publish_table", "compare_reports"]
@@ -54,12 +54,14 @@ def publish_figure(fig, data: pd.DataFrame, name: str, *, out_dir: str | Path | 
     folder = report_dir(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
-    fig.savefig(paths["png"], dpi=150, bbox_inches="tight", metadata={"Software": None})
+    atomic_write(paths["png"], lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight",
+                                                       metadata={"Software": None}))
     import matplotlib
 
     # A fixed hash salt makes SVG element ids (and so the file) identical across reruns.
     with matplotlib.rc_context({"svg.hashsalt": name}):
-        fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None, "Creator": None})
+        atomic_write(paths["svg"], lambda tmp: fig.savefig(tmp, format="svg", bbox_inches="tight",
+                                                           metadata={"Date": None, "Creator": None}))
     atomic_write_bytes(paths["csv"], data.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return paths
 

@@ -314,6 +314,8 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
     params = config.parameters()
     if write_back and params:
         raise ValueError(f"--write-back only for the bundled corpus with default parameters (got {params}).")
+    if config.unit is not None and config.unit not in ("article", "paragraph", "sentence"):
+        raise ValueError(f"--unit must be article, paragraph or sentence, got {config.unit!r}.")
     if config.codebook is not None:  # a broken codebook fails here, not in the middle of notebook 05
         from analysis.framing.measure import load_codebook
 

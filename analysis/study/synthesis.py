@@ -22,7 +22,7 @@ from analysis.sentiment import by_country as sentiment_aggregate
 from analysis.topics import by_country as topic_effects
 from analysis.countries.gazetteer import country_names, country_palette
 
-__all__ = ["Portraits", "build_portraits", "portrait_table", "differences", "plot_portraits", "portrait_figure_data",
+__all__ = ["Portraits", "build_portraits", "stage_note", "portrait_table", "differences", "plot_portraits", "portrait_figure_data",
            "validity_summary", "format_interval"]
 
 
@@ -43,6 +43,15 @@ class Portraits:
     n_mentions: pd.Series
     #: Sensitivity: sentiment when units marked only by a proxy (company, person, other place) count too.
     sentiment_all: pd.DataFrame | None = None
+
+
+def stage_note(stages: dict) -> str:
+    """One line saying how the stages read were computed (the parameters 03-05 ran with)."""
+    topics, sentiment, frames = (stages[k].params for k in ("topics", "sentiment", "frames"))
+    unit = stages["topics"]["docs"]["unit"].iloc[0] if len(stages["topics"]["docs"]) else "none"
+    return (f"Read from the stages of 02-05: topics on {unit} documents (seed {topics['random_state']}); "
+            f"sentiment scorer {sentiment['scorer']}; frames scorer {frames['scorer_used']}, threshold "
+            f"{frames['threshold']}, window {frames['window']} (context ±{frames['context_window']}).")
 
 
 def format_interval(estimate: float, low: float, high: float, *, digits: int = 2) -> str:
@@ -223,13 +232,13 @@ def plot_portraits(p: Portraits):
 _VALIDITY_COLUMNS = ["instrument", "data", "metric", "ours", "ours_interval", "anchor", "anchor_value", "note"]
 
 
-def validity_summary(tables=None, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+def validity_summary(gold_summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each instrument's validation score beside the anchor it competes with.
 
     Every concern writes its rows in the one schema (:data:`analysis.validity.VALIDATION_COLUMNS`):
     :func:`analysis.sentiment.validation.validity_rows`, :func:`analysis.framing.validation.validity_rows`
-    and, scored live against the hand-coded gold of the bundled articles when ``tables`` and ``mentions``
-    hold them, :func:`analysis.countries.validation.validity_rows`.
+    and :func:`analysis.countries.validation.validity_rows`, from ``gold_summary`` (the country-detection
+    score against the hand-coded seed gold, as the mentions stage stores it; empty for other corpora).
 
     Returns:
         DataFrame ``instrument, data, metric, ours, ours_interval, anchor, anchor_value, note``: the
@@ -240,8 +249,8 @@ def validity_summary(tables=None, mentions: pd.DataFrame | None = None) -> pd.Da
     from analysis.sentiment.validation import validity_rows as sentiment_rows
 
     sentiment, frames = sentiment_rows(), frame_rows()
-    countries = (country_rows(mentions, tables.sentences, tables.articles)
-                 if tables is not None and mentions is not None else None)
+    countries = country_rows(gold_summary) if gold_summary is not None else None
+
     def split(table, in_domain: bool):
         if table is None or table.empty:
             return table

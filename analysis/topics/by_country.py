@@ -38,11 +38,21 @@ def _check(df: pd.DataFrame, columns: Sequence[str], name: str) -> None:
         raise ValueError(f"{name} lacks columns {missing} (has {list(df.columns)}); pass the {name} table.")
 
 
+def unit_keys(document_topics: pd.DataFrame) -> list[str]:
+    """The columns that identify a topic document: article, paragraph or sentence."""
+    if "sent_id" in document_topics.columns:
+        return ["doc_id", "sent_id"]
+    if len(document_topics) and (document_topics["para_id"] == -1).all():
+        return ["doc_id"]
+    return ["doc_id", "para_id"]
+
+
 def link_mention_topics(mentions: pd.DataFrame, document_topics: pd.DataFrame, *,
                         countries: Sequence[str] | None = None) -> pd.DataFrame:
     """Attach to each country mention the topic of the document unit it sits in.
 
-    Units are paragraphs (``para_id`` >= 0) or whole articles (``para_id`` == -1).
+    Units are whole articles (``para_id`` == -1), paragraphs (``para_id`` >= 0) or sentences (a ``sent_id``
+    column in ``document_topics``).
 
     Args:
         mentions: ``doc_id``, ``para_id``, ``country`` (from ``countries.detect_mentions``).
@@ -60,10 +70,10 @@ def link_mention_topics(mentions: pd.DataFrame, document_topics: pd.DataFrame, *
     _check(mentions, ["doc_id", "para_id", "country"], "mentions")
     _check(document_topics, ["doc_id", "para_id", "topic", "topic_label"], "document_topics")
     m = mentions if countries is None else mentions[mentions["country"].isin(list(countries))]
-    units = document_topics[["doc_id", "para_id", "topic", "topic_label"]]
-    by_article = (units["para_id"] == -1).all() and len(units) > 0
-    keys = ["doc_id"] if by_article else ["doc_id", "para_id"]
-    units = units.drop(columns=["para_id"]) if by_article else units
+    keys = unit_keys(document_topics)
+    if "sent_id" in keys:
+        _check(mentions, ["sent_id"], "mentions")
+    units = document_topics[[*keys, "topic", "topic_label"]]
     out = m.merge(units, on=keys, how="left", validate="many_to_one")
     out["topic"] = out["topic"].astype("Int64")
     return out.reset_index(drop=True)
@@ -208,7 +218,7 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
     if len(present) < 2:
         return pd.DataFrame(columns=EFFECT_COLUMNS)
     reference = reference if reference in present else present[0]
-    units = linked.drop_duplicates(["doc_id", "para_id", "country"]).reset_index(drop=True)
+    units = linked.drop_duplicates([*unit_keys(document_topics), "country"]).reset_index(drop=True)
     x, _, controls = _design(units, present, reference, articles)
     others = [c for c in present if c != reference]
     docs, codes = np.unique(units["doc_id"].astype(str), return_inverse=True)

@@ -559,7 +559,7 @@ def select_topic_documents(articles: pd.DataFrame, paragraphs: pd.DataFrame, *, 
     if unit is not None and unit not in TOPIC_UNITS:
         raise ValueError(f"unit must be one of {TOPIC_UNITS} (or None to choose by corpus size), got {unit!r}.")
     unit = unit or ("article" if len(articles) >= min_articles else "paragraph")
-    cols = ["doc_id", "para_id", "unit", "text"]
+    cols, extra = ["doc_id", "para_id", "unit", "text"], []
     if unit == "article":
         docs = articles[["doc_id", "text"]].assign(para_id=-1, unit="article")
         keep = docs["text"].fillna("").str.strip().str.len() > 0
@@ -573,7 +573,7 @@ def select_topic_documents(articles: pd.DataFrame, paragraphs: pd.DataFrame, *, 
         docs = source[["doc_id", "para_id", *extra, "text"]].assign(unit=unit)
         keep = docs["text"].fillna("").str.split().str.len() >= min_words
         reason = f"{unit} shorter than {min_words} words"
-    excluded = docs.loc[~keep, ["doc_id", "para_id"]].assign(reason=reason).reset_index(drop=True)
+    excluded = docs.loc[~keep, ["doc_id", "para_id", *extra]].assign(reason=reason).reset_index(drop=True)
     docs = docs.loc[keep, cols].reset_index(drop=True)
     docs["para_id"] = docs["para_id"].astype(int)
     return docs, excluded
@@ -594,6 +594,6 @@ def representative_passages(model, *, n: int = 2, max_chars: int = 300) -> pd.Da
     top = dt.groupby("topic", sort=True).head(n).copy()
     top["rank"] = top.groupby("topic").cumcount() + 1
     top["passage"] = [t if len(t) <= max_chars else t[: max_chars - 1].rstrip() + "…" for t in top["text"]]
-    ids = [c for c in ("doc_id", "para_id") if c in top.columns]
+    ids = [c for c in ("doc_id", "para_id", "sent_id") if c in top.columns]
     return top.rename(columns={"topic_label": "label"})[["topic", "label", "rank", "doc_index", *ids, "passage"]] \
         .reset_index(drop=True)
