@@ -216,7 +216,7 @@ def test_date_order_flag_reaches_every_notebook_that_loads_the_corpus(monkeypatc
         params = next("".join(c["source"]) for c in cells if "parameters" in c["metadata"].get("tags", []))
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         assert "dayfirst = None" in params, book.name
-        assert code.count("prepare_corpus(") == code.count("dayfirst=dayfirst"), book.name
+        assert code.count("prepare_corpus(") + code.count("load_prepared(") == code.count("dayfirst=dayfirst"), book.name
 
 
 # ------------------------------------------------------------------ comparing a rerun with the committed report
