@@ -46,7 +46,8 @@ def test_article_shares_per_outlet_are_normalised_by_output():
     assert _row(shares, outlet_name="A", country="CHN")["estimate"] == pytest.approx(1 / 3)
     assert _row(shares, outlet_name="B", country="CHN")["estimate"] == pytest.approx(1 / 2)
     kor = _row(shares, outlet_name="A", country="KOR")
-    assert (kor["estimate"], kor["ci_low"], kor["ci_high"], kor["n_mentioning"]) == (0, 0, 0, 0)
+    assert (kor["estimate"], kor["ci_low"], kor["n_mentioning"]) == (0, 0, 0)
+    assert 0.5 < kor["ci_high"] < 0.6  # Wilson for 0 of 3 articles: never collapsed to a point
     a = _row(shares, outlet_name="A", country="JPN")
     assert a["n_units"] == 3 and a["n_mentioning"] == 1 and a["ci_low"] <= a["estimate"] <= a["ci_high"]
 
@@ -141,10 +142,27 @@ def test_plots_return_labelled_figures():
         country_plots.plot_attention(shares.iloc[0:0]),
         country_plots.plot_co_mentions(attention.co_mentions(MENTIONS.iloc[0:0], ARTICLES)),
     ]
-    for fig in figs[:6]:
+    for fig in figs[:2] + figs[3:6]:
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
+    # Two dated months are not a time series: the figure says so instead of drawing a line.
+    assert "a time series needs at least 3" in figs[2].axes[0].texts[0].get_text()
+    # n above every bar (outlets A and B: 3 and 2 articles)
+    assert {"3", "2"} <= {t.get_text() for t in figs[0].axes[0].texts}
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
+    plt.close("all")
+
+
+def test_groups_of_one_unit_are_not_drawn_and_never_together_cells_are_dashes():
+    one = ARTICLES.assign(outlet_name=["A", "A", "A", "B", "C"])
+    shares = attention.attention_shares(one, MENTIONS, by="outlet_name", countries=["CHN", "JPN"])
+    fig = country_plots.plot_attention(shares, group="outlet_name")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["A"]  # B and C have one article each
+    co = attention.co_mentions(MENTIONS, ARTICLES)
+    fig = country_plots.plot_co_mentions(co)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    never = co[(co["n_both"] == 0) & (co["country_a"] != co["country_b"])]
+    assert texts.count("–") >= len(never)
     plt.close("all")
 
 

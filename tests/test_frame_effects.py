@@ -143,10 +143,14 @@ def test_heatmap_returns_a_figure_even_when_empty():
     import matplotlib
 
     matplotlib.use("Agg")
-    shares = pd.DataFrame({"country": ["CHN", "JPN"], "frame": ["conflict"] * 2, "estimate": [0.5, 0.2],
-                           "ci_low": [0.3, 0.1], "ci_high": [0.7, 0.4]})
+    shares = pd.DataFrame({"country": ["CHN", "JPN", "CHN", "JPN"], "frame": ["conflict"] * 2 + ["economic"] * 2,
+                           "estimate": [0.5, 0.2, 0.0, 0.25], "ci_low": [0.3, 0.1, 0.0, float("nan")],
+                           "ci_high": [0.7, 0.4, 0.2, float("nan")], "n": [20, 10, 20, 8]})
     fig = plot_frame_heatmap(shares, countries=["CHN", "JPN", "MYS"])
     assert fig.axes[0].get_xlabel() == "frame"
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    # share [interval]; "–" where no passage carries the frame; share and n where there is no interval
+    assert labels == ["0.50\n[0.30, 0.70]", "–", "0.20\n[0.10, 0.40]", "0.25\nn=8"]
     empty = plot_frame_heatmap(shares.iloc[:0])
     assert empty is not None
 

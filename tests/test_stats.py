@@ -52,7 +52,8 @@ def test_bootstrap_by_group_reports_counts_and_clusters():
     df = pd.DataFrame({"country": ["CHN"] * 4 + ["JPN"] * 2, "neg": [1, 1, 0, 0, 0, 1],
                        "doc_id": ["a", "a", "b", "c", "d", "d"]})
     out = bootstrap_by_group(df, "neg", "country", n_boot=300)
-    assert list(out.columns) == ["country", "estimate", "ci_low", "ci_high", "n", "n_clusters"]
+    assert list(out.columns) == ["country", "estimate", "ci_low", "ci_high", "n", "n_clusters", "interval"]
+    assert out["interval"].tolist() == ["too few articles for an interval"] * 2  # 3 and 1 articles
     chn = out.set_index("country").loc["CHN"]
     assert chn["estimate"] == pytest.approx(0.5) and chn["n"] == 4 and chn["n_clusters"] == 3
     with pytest.raises(ValueError, match="not in table"):

@@ -16,6 +16,7 @@ from analysis.study.synthesis import Portraits, differences, format_interval, po
     ((-0.25, -0.5, 0.0), "-0.25 [-0.50, 0.00]"),
     ((float("nan"), float("nan"), float("nan")), "n/a"),
     ((None, None, None), "n/a"),
+    ((0.6, float("nan"), float("nan")), "0.60 (too few articles for an interval)"),
 ])
 def test_format_interval(args, expected):
     assert format_interval(*args) == expected
@@ -25,16 +26,21 @@ def _portraits(p_value=0.01, frame_p=float("nan")):
     ci = dict(ci_low=0.1, ci_high=0.9)
     return Portraits(
         countries=["CHN", "JPN", "MYS"],
-        attention=pd.DataFrame([dict(country="CHN", estimate=1.0, **ci), dict(country="JPN", estimate=0.5, **ci),
-                                dict(country="MYS", estimate=0.0, ci_low=0.0, ci_high=0.0)]),
+        attention=pd.DataFrame([dict(country="CHN", estimate=1.0, n_units=5, **ci),
+                                dict(country="JPN", estimate=0.5, n_units=5, **ci),
+                                dict(country="MYS", estimate=0.0, ci_low=0.0, ci_high=0.52, n_units=5)]),
         topics=pd.DataFrame([dict(country="CHN", topic=0, topic_label="T0: chips", share=0.6, **ci)]),
-        sentiment=pd.DataFrame([dict(measure="mean_score", country="CHN", estimate=-0.2, ci_low=-0.5, ci_high=0.1)]),
-        sentiment_tests=pd.DataFrame([dict(country_a="CHN", country_b="JPN", difference=-0.4, p_value=p_value,
-                                           cohens_d=-1.1, n_a=5, n_b=3, n_shared=2),
+        sentiment=pd.DataFrame([dict(measure="mean_score", country="CHN", estimate=-0.2, ci_low=-0.5, ci_high=0.1,
+                                     n=12),
+                                dict(measure="mean_score", country="JPN", estimate=0.3, ci_low=float("nan"),
+                                     ci_high=float("nan"), n=3)]),
+        sentiment_tests=pd.DataFrame([dict(country_a="CHN", country_b="JPN", difference=-0.4, ci_low=-0.7,
+                                           ci_high=-0.1, p_value=p_value, cohens_d=-1.1, n_a=5, n_b=3, n_shared=2),
                                       dict(country_a="CHN", country_b="MYS", difference=float("nan"),
-                                           p_value=float("nan"), cohens_d=float("nan"), n_a=5, n_b=0, n_shared=0)]),
-        frames=pd.DataFrame([dict(country="CHN", frame="tech_race", estimate=0.5, **ci),
-                             dict(country="CHN", frame="economic", estimate=0.0, ci_low=0.0, ci_high=0.0)]),
+                                           ci_low=float("nan"), ci_high=float("nan"), p_value=float("nan"),
+                                           cohens_d=float("nan"), n_a=5, n_b=0, n_shared=0)]),
+        frames=pd.DataFrame([dict(country="CHN", frame="tech_race", estimate=0.5, n=12, **ci),
+                             dict(country="CHN", frame="economic", estimate=0.0, ci_low=0.0, ci_high=0.2, n=12)]),
         frame_test={"p_value": frame_p, "cramers_v": float("nan"), "n": 3},
         words=pd.DataFrame([dict(country="CHN", rank=1, word="chips")]),
         evidence=pd.DataFrame([dict(country="CHN", direction="most_negative", sentence="Bad news for China.")]),
@@ -52,12 +58,18 @@ def test_portrait_gives_na_never_a_default_value_for_unmeasured_countries():
     assert table.loc["mentions", "Malaysia"] == "0"
 
 
-@pytest.mark.parametrize("p, verdict", [(0.01, "different"), (0.2, "not distinguishable")])
-def test_differences_follow_the_p_value_and_flag_missing_data(p, verdict):
-    out = differences(_portraits(p_value=p)).set_index("comparison")
-    assert out.loc["sentiment CHN - JPN", "verdict"] == verdict
-    assert out.loc["sentiment CHN - MYS", "verdict"] == "too little data"
-    assert out.loc["dominant frame by country", "verdict"] == "too little data"
+@pytest.mark.parametrize("p, frame_p, holm", [(0.01, 0.04, 0.02), (0.2, 0.01, 0.2), (0.03, float("nan"), 0.03)])
+def test_differences_give_effects_with_intervals_and_holm_adjusted_p_values(p, frame_p, holm):
+    p_ = _portraits(p_value=p, frame_p=frame_p)
+    p_.frame_test.update(cramers_v=0.3 if frame_p == frame_p else float("nan"), share_expected_below_5=0.5)
+    out = differences(p_).set_index("comparison")
+    assert "verdict" not in out.columns  # effect sizes with intervals, not verdict words
+    assert out.loc["sentiment CHN - JPN", "value"] == "-0.40 [-0.70, -0.10] (d=-1.10)"
+    assert out.loc["sentiment CHN - JPN", "p_holm"] == pytest.approx(holm)
+    assert "2 shared (paired)" in out.loc["sentiment CHN - JPN", "note"]
+    assert math.isnan(out.loc["sentiment CHN - MYS", "p_holm"])
+    assert "no test" in out.loc["sentiment CHN - MYS", "note"]
+    assert out.loc["sentiment CHN - JPN", "p_holm"] >= out.loc["sentiment CHN - JPN", "p_value"]
 
 
 def test_figure_data_is_what_the_figure_draws():
@@ -67,6 +79,8 @@ def test_figure_data_is_what_the_figure_draws():
     assert math.isclose(data.query("panel == 'sentiment'")["estimate"].iloc[0], -0.2)
     fig = synthesis.plot_portraits(p)
     assert len(fig.axes) == 3
+    labels = [t.get_text() for t in fig.axes[1].texts]
+    assert "n=12" in labels and "n=3" in labels  # n beside every point, with or without an interval
 
 
 def test_validity_summary_scores_the_frame_scorer_the_study_uses():

@@ -24,7 +24,7 @@ from analysis.stats import bootstrap_by_group
 __all__ = ["ATTENTION_COLUMNS", "CO_MENTION_COLUMNS", "OVERVIEW_COLUMNS", "attention_shares", "co_mentions",
            "alias_contributions", "sample_mentions", "mention_overview"]
 
-ATTENTION_COLUMNS = ["country", "estimate", "ci_low", "ci_high", "n_units", "n_mentioning", "n_articles"]
+ATTENTION_COLUMNS = ["country", "estimate", "ci_low", "ci_high", "interval", "n_units", "n_mentioning", "n_articles"]
 CO_MENTION_COLUMNS = ["country_a", "country_b", "n_a", "n_b", "n_both", "n_units", "expected", "lift"]
 
 
@@ -78,7 +78,7 @@ def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentence
 
     Returns:
         DataFrame with the ``by`` column(s), then ``country, estimate, ci_low,
-        ci_high, n_units, n_mentioning, n_articles``: ``estimate`` is the share
+        ci_high, interval, n_units, n_mentioning, n_articles``: ``estimate`` is the share
         of the group's units mentioning the country. Empty (same columns) when
         there are no units.
     """
@@ -99,7 +99,7 @@ def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentence
     if long.empty:
         return pd.DataFrame(columns=groups + ATTENTION_COLUMNS)
     table = bootstrap_by_group(long, "_hit", groups + ["country"], cluster="doc_id", n_boot=n_boot, ci=ci,
-                               random_state=random_state)
+                               random_state=random_state, kind="share")
     table = table.rename(columns={"n": "n_units", "n_clusters": "n_articles"})
     table["n_mentioning"] = np.rint(table["estimate"] * table["n_units"]).astype("int64")
     return table[groups + ATTENTION_COLUMNS].reset_index(drop=True)

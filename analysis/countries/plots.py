@@ -30,7 +30,10 @@ def _empty(message: str):
 
 
 def plot_attention(shares: pd.DataFrame, *, group: str | None = None, unit: str = "articles"):
-    """Bars of the share of units mentioning each country, with bootstrap intervals.
+    """Bars of the share of units mentioning each country, with their intervals and the number of units.
+
+    Groups with fewer than 2 units are left out (a share of one article says nothing about a group), and
+    so is a bar's error bar where the table has no interval.
 
     Args:
         shares: :func:`analysis.countries.by_country.attention_shares` output.
@@ -40,8 +43,10 @@ def plot_attention(shares: pd.DataFrame, *, group: str | None = None, unit: str 
     Returns:
         A matplotlib Figure.
     """
+    if group is not None and not shares.empty:
+        shares = shares[shares.groupby(group)["n_units"].transform("max") >= 2]
     if shares.empty:
-        return _empty("No units to plot")
+        return _empty("No group with 2 or more units to plot")
     codes = list(dict.fromkeys(shares["country"]))
     palette, names = country_palette(codes), country_names()
     groups = [None] if group is None else list(dict.fromkeys(shares[group]))
@@ -54,9 +59,12 @@ def plot_attention(shares: pd.DataFrame, *, group: str | None = None, unit: str 
         x = np.arange(len(groups)) + (k - (len(codes) - 1) / 2) * width
         est = sub["estimate"].to_numpy(dtype=float)
         low, high = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
-        err = np.vstack([est - low, high - est])
+        err = np.nan_to_num(np.vstack([est - low, high - est]), nan=0.0)
         ax.bar(x, est, width=width * 0.95, color=palette[code], label=_label(code, names),
                yerr=np.clip(err, 0, None), capsize=3, ecolor="black")
+        for xi, e, n in zip(x, est, sub["n_units"]):
+            if np.isfinite(e):
+                ax.annotate(f"{int(n)}", (xi, e), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=6)
     ax.set_xticks(np.arange(len(groups)))
     many = len(groups) > 3
     ax.set_xticklabels(["all" if g is None else str(g) for g in groups], rotation=30 if many else 0,
@@ -66,16 +74,21 @@ def plot_attention(shares: pd.DataFrame, *, group: str | None = None, unit: str 
     ax.set_ylim(0, 1.05)
     ax.legend(frameon=False, fontsize=8, ncol=min(len(codes), 4), loc="upper center",
               bbox_to_anchor=(0.5, -0.22))
-    ax.set_title("Share of output mentioning each country (95% cluster-bootstrap CI)", fontsize=9)
+    ax.set_title(f"Share of {unit} mentioning each country (95% interval; number of {unit} above each bar)",
+                 fontsize=9)
     fig.tight_layout()
     return fig
 
 
 def plot_attention_over_time(shares: pd.DataFrame, *, unit: str = "articles"):
-    """Share mentioning each country per period (``by="period"``), with interval bands; undated excluded."""
+    """Share mentioning each country per period (``by="period"``), with interval bands; undated excluded.
+
+    Drawn only with at least 3 dated periods (fewer is not a series: read the table).
+    """
     dated = shares[shares["period"] != "undated"] if "period" in shares.columns else shares.iloc[0:0]
-    if dated.empty:
-        return _empty("No dated units: attention over time cannot be drawn")
+    if dated["period"].nunique() < 3 if len(dated) else True:
+        return _empty(f"{dated['period'].nunique() if len(dated) else 0} dated period(s): a time series needs "
+                      "at least 3 (see the table)")
     palette, names = country_palette(list(dict.fromkeys(dated["country"]))), country_names()
     periods = sorted(dated["period"].unique())
     fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -83,6 +96,9 @@ def plot_attention_over_time(shares: pd.DataFrame, *, unit: str = "articles"):
         sub = sub.set_index("period").reindex(periods)
         x = np.arange(len(periods))
         ax.plot(x, sub["estimate"], marker="o", color=palette[code], label=_label(code, names))
+        for xi, e, n in zip(x, sub["estimate"], sub["n_units"]):
+            if np.isfinite(e):
+                ax.annotate(f"{int(n)}", (xi, e), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6)
         ax.fill_between(x, sub["ci_low"].astype(float), sub["ci_high"].astype(float), color=palette[code],
                         alpha=0.2)
     ax.set_xticks(np.arange(len(periods)))
@@ -103,23 +119,28 @@ def plot_co_mentions(co: pd.DataFrame, *, value: str = "lift"):
     codes = sorted(set(matrix.index) | set(matrix.columns))
     matrix = matrix.reindex(index=codes, columns=codes).astype(float)
     fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(codes), 0.8 + 0.5 * len(codes)))
+    raw = matrix.to_numpy()
+    both = co.pivot(index="country_a", columns="country_b", values="n_both").reindex(index=codes, columns=codes)
+    never = both.to_numpy(dtype=float) == 0
     if value == "lift":
-        raw = matrix.to_numpy()
-        # Never-together pairs (lift 0) are drawn at the coolest colour rather than -inf.
-        with np.errstate(divide="ignore"):
-            shown = np.log2(np.where(raw > 0, raw, np.nan))
-        bound = np.nanmax(np.abs(shown[np.isfinite(shown)])) if np.isfinite(shown).any() else 1.0
-        shown = np.where(raw == 0, -bound, shown)
-        image = ax.imshow(shown, cmap="RdBu_r", vmin=-bound, vmax=bound)
-        fig.colorbar(image, ax=ax, label="log2 lift (0 = chance)")
+        from matplotlib.colors import LogNorm
+
+        # Colour and label are the same number: the lift, on a log scale centred on 1 (chance).
+        positive = raw[np.isfinite(raw) & (raw > 0)]
+        bound = max(float(np.max(np.abs(np.log(positive)))) if positive.size else 0.0, np.log(2.0))
+        shown = np.where(never | ~np.isfinite(raw), np.nan, raw)
+        image = ax.imshow(shown, cmap="RdBu_r", norm=LogNorm(vmin=np.exp(-bound), vmax=np.exp(bound)))
+        fig.colorbar(image, ax=ax, label="lift (1 = chance; log scale)")
     else:
-        image = ax.imshow(matrix.to_numpy(), cmap="Greys")
+        image = ax.imshow(np.where(never, np.nan, raw), cmap="Greys")
         fig.colorbar(image, ax=ax, label=value)
-    colours = image.cmap(image.norm(image.get_array()))
+    colours = image.cmap(image.norm(np.nan_to_num(image.get_array().filled(np.nan), nan=1.0)))
     for i in range(len(codes)):
         for j in range(len(codes)):
             cell = matrix.iat[i, j]
-            if np.isfinite(cell):
+            if never[i, j]:  # never mentioned together: a dash, not a colour
+                ax.text(j, i, "–", ha="center", va="center", fontsize=8, color="grey")
+            elif np.isfinite(cell):
                 dark = colours[i, j, :3].mean() < 0.5
                 ax.text(j, i, f"{cell:.1f}" if value == "lift" else f"{int(cell)}", ha="center", va="center",
                         fontsize=7, color="white" if dark else "black")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.numerics import round_significant
-from analysis.stats import bootstrap_by_group
+from analysis.stats import bootstrap_by_group, contingency_permutation_test
 
 __all__ = ["PASSAGE_COLUMNS", "build_passages", "coverage_note", "frame_shares_by_country",
            "assess_frame_association", "top_frames_by_country", "example_passages", "log_odds_dirichlet",
@@ -115,6 +115,10 @@ def _check_aligned(passages: pd.DataFrame, table: pd.DataFrame, what: str) -> No
                          "passages' text.")
 
 
+SHARE_COLUMNS = ["country", "frame", "estimate", "ci_low", "ci_high", "interval", "n", "n_clusters", "unit",
+                 "weighting"]
+
+
 def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *, n_boot: int = 2000,
                             ci: float = 0.95, random_state: int = 0) -> pd.DataFrame:
     """Share of each country's passages carrying each frame, with article-cluster bootstrap intervals.
@@ -126,56 +130,52 @@ def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *
         n_boot, ci, random_state: Bootstrap settings (resampling ``doc_id``).
 
     Returns:
-        DataFrame ``country``, ``frame``, ``estimate`` (share), ``ci_low``,
-        ``ci_high``, ``n`` (passages), ``n_clusters`` (articles).
+        DataFrame ``country``, ``frame``, ``estimate`` (share), ``ci_low``, ``ci_high``, ``interval`` (Wilson on
+        the design-effect-adjusted size, or too few articles: :func:`analysis.stats.bootstrap_by_group`),
+        ``n`` (passages), ``n_clusters`` (articles), ``unit`` and ``weighting`` (each passage once).
 
     Raises:
         ValueError: A passage without a country, or misaligned predictions.
     """
     _check_aligned(passages, predictions, "predictions")
     if passages.empty:
-        return pd.DataFrame(columns=["country", "frame", "estimate", "ci_low", "ci_high", "n", "n_clusters"])
+        return pd.DataFrame(columns=SHARE_COLUMNS)
     pred = predictions.reset_index(drop=True).astype(bool)
     long = pd.concat([passages[["doc_id", "country"]].reset_index(drop=True), pred], axis=1).melt(
         id_vars=["doc_id", "country"], var_name="frame", value_name="present")
     out = bootstrap_by_group(long, "present", ["country", "frame"], cluster="doc_id", n_boot=n_boot, ci=ci,
-                             random_state=random_state)
+                             random_state=random_state, kind="share")
+    out = out.assign(unit="(sentence, country) passage", weighting="each passage once")[SHARE_COLUMNS]
     order = {f: i for i, f in enumerate(pred.columns)}
     return out.sort_values(["country", "frame"], key=lambda s: s.map(order) if s.name == "frame" else s,
                            ignore_index=True)
 
 
-def assess_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *,
-                             threshold: float = 0.5) -> dict:
-    """Chi-square test of country x dominant frame, with Cramér's V.
+def assess_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, threshold: float = 0.5,
+                             n_perm: int = 5000, random_state: int = 0) -> dict:
+    """Country x dominant frame: chi-square statistic with a permutation p-value that respects articles.
 
-    Each passage counts once, under its highest-scoring frame, or ``"none"`` when
-    no frame reaches ``threshold`` (multi-label counts would break the test's
-    independence assumption). Passages are not independent within an article,
-    so the p-value is optimistic; read it with the bootstrap intervals.
+    Each passage counts once, under its highest-scoring frame, or ``"none"`` when no frame reaches
+    ``threshold`` (multi-label counts would break the test). Passages of one article are not independent
+    and expected counts are often small, so the p-value comes from permuting country labels by article
+    (:func:`analysis.stats.contingency_permutation_test`), not from the chi-square distribution.
 
     Returns:
-        ``{"chi2", "p_value", "dof", "cramers_v", "n", "n_countries", "n_frames",
-        "table"}`` where ``table`` is the contingency DataFrame; statistics are NaN
-        when fewer than two countries or two frame categories occur.
+        ``{"chi2", "p_value", "dof", "cramers_v", "n", "n_countries", "n_frames", "share_expected_below_5",
+        "test", "table"}`` where ``table`` is the contingency DataFrame; statistics are NaN when fewer than
+        two countries or two frame categories occur.
     """
-    from scipy.stats import chi2_contingency
-
     _check_aligned(passages, scores, "scores")
     dominant = scores.idxmax(axis=1).where(scores.max(axis=1) >= threshold, "none") if len(scores) else \
         pd.Series(dtype=str)
-    table = pd.crosstab(passages["country"].reset_index(drop=True).rename("country"),
-                        dominant.reset_index(drop=True).rename("dominant_frame"))
-    out = {"chi2": float("nan"), "p_value": float("nan"), "dof": 0, "cramers_v": float("nan"),
-           "n": int(table.to_numpy().sum()), "n_countries": table.shape[0], "n_frames": table.shape[1],
-           "table": table}
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        return out
-    chi2, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
-    v = np.sqrt(chi2 / (out["n"] * (min(table.shape) - 1)))
-    out.update(chi2=round_significant(chi2), p_value=round_significant(p, floor=0.0), dof=int(dof),
-               cramers_v=round_significant(v))
-    return out
+    res = contingency_permutation_test(passages["country"].to_numpy(), dominant.to_numpy(),
+                                       passages["doc_id"].to_numpy(), n_perm=n_perm, random_state=random_state)
+    table = res.pop("table")
+    table.index.name, table.columns.name = "country", "dominant_frame"
+    return {"chi2": res["chi2"], "p_value": res["p_value"], "dof": res["dof"], "cramers_v": res["cramers_v"],
+            "n": res["n"], "n_countries": res["n_groups"], "n_frames": res["n_categories"],
+            "share_expected_below_5": res["share_expected_below_5"],
+            "test": "chi-square statistic, permutation by article", "table": table}
 
 
 def top_frames_by_country(shares: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from analysis.sentiment.measure import DEFAULT_SCORER, predict_target_sentiment
 
 __all__ = [
     "SCORED_COLUMNS", "ARTICLE_COLUMNS", "score_mentions", "aggregate_articles", "summarise_sentiment",
-    "compare_countries", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
+    "compare_countries", "TEST_COLUMNS", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
 
 SCORED_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end", "sentence",
                   "label", "p_negative", "p_neutral", "p_positive", "score", "scorer"]
@@ -110,8 +110,9 @@ def summarise_sentiment(article_scores: pd.DataFrame, *, by=("country",), articl
         n_boot, random_state: Bootstrap settings.
 
     Returns:
-        DataFrame ``measure``, the ``by`` columns, ``estimate``, ``ci_low``, ``ci_high``, ``n``
-        (articles), ``n_clusters``. Outlets are the registry's names and articles without a publication
+        DataFrame ``measure``, the ``by`` columns, ``estimate``, ``ci_low``, ``ci_high``, ``interval`` (how
+        it was made, or that there are too few articles for one: :func:`analysis.stats.bootstrap_by_group`),
+        ``n`` (articles), ``n_clusters``, ``unit`` and ``weighting`` (each article counts once). Outlets are the registry's names and articles without a publication
         date form the period ``"undated"`` (see :mod:`analysis.corpus.groups`).
     """
     by = list(by)
@@ -124,9 +125,10 @@ def summarise_sentiment(article_scores: pd.DataFrame, *, by=("country",), articl
     frames = []
     for measure in measures:
         res = stats.bootstrap_by_group(table, measure, by, cluster="doc_id", n_boot=n_boot,
-                                       random_state=random_state)
-        frames.append(res.assign(measure=measure))
-    cols = ["measure", *by, "estimate", "ci_low", "ci_high", "n", "n_clusters"]
+                                       random_state=random_state, kind="mean")
+        frames.append(res.assign(measure=measure, unit="article",
+                                 weighting="each article once: the mean over its units of the country"))
+    cols = ["measure", *by, "estimate", "ci_low", "ci_high", "interval", "n", "n_clusters", "unit", "weighting"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
@@ -147,29 +149,35 @@ def summarise_coverage(scored: pd.DataFrame, countries) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["country", "n_mentions", "n_articles", "status"])
 
 
-def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: str = "mean_score",
-                      n_perm: int = 5000, random_state: int = 0) -> pd.DataFrame:
-    """Permutation test of the article-level ``measure`` between each pair of countries.
+TEST_COLUMNS = ["country_a", "country_b", "measure", "difference", "ci_low", "ci_high", "interval", "p_value",
+                "p_holm", "cohens_d", "n_a", "n_b", "n_shared", "unit", "test"]
 
-    An article mentioning both countries contributes to both groups; the test treats the
-    groups as independent, which is conservative only if such overlap is small (``n_shared``
-    says how much there is).
+
+def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: str = "mean_score",
+                      n_perm: int = 5000, n_boot: int = 2000, random_state: int = 0) -> pd.DataFrame:
+    """Difference in article-level ``measure`` between each pair of countries, respecting shared articles.
+
+    An article that mentions both countries is compared with itself (its two values are swapped in the
+    permutations, as in a paired test), the others exchange labels (:func:`analysis.stats.paired_permutation_test`);
+    p-values are Holm-adjusted over the pairs of the table (``p_holm``).
 
     Returns:
-        DataFrame ``country_a``, ``country_b``, ``difference`` (mean a - mean b), ``p_value``,
-        ``cohens_d``, ``n_a``, ``n_b``, ``n_shared``; NaN statistics when a group has < 2 articles.
+        DataFrame :data:`TEST_COLUMNS`: ``difference`` (mean a - mean b) with its interval (articles resampled;
+        none below 10 articles, ``interval`` says so), ``p_value`` and ``p_holm``, ``cohens_d``, the articles
+        per country and shared, and the ``unit`` of the test. NaN statistics when a country has < 2 articles.
     """
     present = sorted(article_scores["country"].unique()) if countries is None else list(countries)
     rows = []
     for a, b in combinations(present, 2):
-        ga = article_scores[article_scores["country"] == a]
-        gb = article_scores[article_scores["country"] == b]
-        res = stats.permutation_test(ga[measure].to_numpy(), gb[measure].to_numpy(), n_perm=n_perm,
-                                     random_state=random_state)
+        res = stats.paired_permutation_test(article_scores[measure], article_scores["country"],
+                                            article_scores["doc_id"], a=a, b=b, n_perm=n_perm, n_boot=n_boot,
+                                            random_state=random_state)
         rows.append({"country_a": a, "country_b": b, "measure": measure, **res,
-                     "n_shared": len(set(ga["doc_id"]) & set(gb["doc_id"]))})
-    cols = ["country_a", "country_b", "measure", "difference", "p_value", "cohens_d", "n_a", "n_b", "n_shared"]
-    return pd.DataFrame(rows, columns=cols)
+                     "unit": "article (its mean over its units of the country)",
+                     "test": "restricted permutation (shared articles paired)"})
+    table = pd.DataFrame(rows, columns=TEST_COLUMNS)
+    table["p_holm"] = stats.holm(table["p_value"])
+    return table
 
 
 def select_evidence(scored: pd.DataFrame, *, n: int = 3, countries=None) -> pd.DataFrame:

@@ -21,8 +21,9 @@ from analysis.framing import by_country as frame_effects
 from analysis.sentiment import by_country as sentiment_aggregate
 from analysis.topics import by_country as topic_effects
 from analysis.countries.gazetteer import country_names, country_palette
+from analysis.stats import TOO_FEW, holm
 
-__all__ = ["Portraits", "build_portraits", "stage_note", "portrait_table", "differences", "plot_portraits", "portrait_figure_data",
+__all__ = ["Portraits", "build_portraits", "stage_note", "DIFFERENCE_COLUMNS", "portrait_table", "differences", "plot_portraits", "portrait_figure_data",
            "validity_summary", "format_interval"]
 
 
@@ -55,9 +56,12 @@ def stage_note(stages: dict) -> str:
 
 
 def format_interval(estimate: float, low: float, high: float, *, digits: int = 2) -> str:
-    """``"0.40 [0.10, 0.70]"``; ``"n/a"`` when the estimate is missing."""
+    """``"0.40 [0.10, 0.70]"``; ``"n/a"`` when the estimate is missing; the estimate and
+    ``"(too few articles for an interval)"`` when there is no interval."""
     if estimate is None or not np.isfinite(estimate):
         return "n/a"
+    if low is None or high is None or not (np.isfinite(low) and np.isfinite(high)):
+        return f"{estimate:.{digits}f} ({TOO_FEW})"
     return f"{estimate:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
@@ -156,31 +160,48 @@ def portrait_table(p: Portraits, *, k: int = 2) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def differences(p: Portraits, *, alpha: float = 0.05) -> pd.DataFrame:
-    """Which contrasts are distinguishable: sentiment pairs (permutation test) and frames (chi-square).
+DIFFERENCE_COLUMNS = ["comparison", "statistic", "value", "p_value", "p_holm", "note"]
+
+
+def differences(p: Portraits) -> pd.DataFrame:
+    """Every contrast the synthesis shows, with its effect size and interval and Holm-adjusted p-values.
+
+    Sentiment pairs come from :func:`analysis.sentiment.compare_countries` (articles that mention both
+    countries are paired); the frame contrast from :func:`analysis.framing.assess_frame_association`
+    (permutation by article). ``p_holm`` adjusts over every row of this table. No verdict words: read the
+    effect and its interval, and ``note`` for what limits them.
 
     Returns:
-        DataFrame ``comparison``, ``statistic``, ``value``, ``p_value``, ``verdict``
-        (``"different"``, ``"not distinguishable"`` or ``"too little data"``).
+        DataFrame :data:`DIFFERENCE_COLUMNS`.
     """
     rows = []
     for _, r in p.sentiment_tests.iterrows():
-        verdict = ("too little data" if not np.isfinite(r["p_value"]) else
-                   "different" if r["p_value"] < alpha else "not distinguishable")
+        if np.isfinite(r["difference"]) and np.isfinite(r["cohens_d"]):
+            value = f"{r['difference']:+.2f} {_bracket(r['ci_low'], r['ci_high'])} (d={r['cohens_d']:.2f})"
+        else:
+            value = "n/a"
+        note = ("fewer than 2 articles for a country: no test" if not np.isfinite(r["p_value"]) else
+                f"{int(r['n_a'])} and {int(r['n_b'])} articles, {int(r['n_shared'])} shared (paired)")
         rows.append({"comparison": f"sentiment {r['country_a']} - {r['country_b']}",
-                     "statistic": "difference in mean (Cohen's d)",
-                     "value": f"{r['difference']:.2f} (d={r['cohens_d']:.2f})" if np.isfinite(r["difference"])
-                     else "n/a", "p_value": r["p_value"], "verdict": verdict})
+                     "statistic": "difference in mean [95% interval] (Cohen's d)", "value": value,
+                     "p_value": r["p_value"], "note": note})
     ft = p.frame_test
-    pval = ft.get("p_value", float("nan"))
-    rows.append({"comparison": "dominant frame by country", "statistic": "chi-square, Cramér's V",
-                 "value": f"V={ft.get('cramers_v', float('nan')):.2f}" if np.isfinite(ft.get("cramers_v", np.nan))
-                 else "n/a", "p_value": pval,
-                 "verdict": "too little data" if not np.isfinite(pval) else
-                 "different" if pval < alpha else "not distinguishable"})
-    out = pd.DataFrame(rows, columns=["comparison", "statistic", "value", "p_value", "verdict"])
-    out["p_value"] = out["p_value"].astype(float).round(3)
-    return out
+    v = ft.get("cramers_v", float("nan"))
+    share = ft.get("share_expected_below_5", float("nan"))
+    rows.append({"comparison": "dominant frame by country", "statistic": "Cramér's V (permutation by article)",
+                 "value": f"V={v:.2f}" if np.isfinite(v) else "n/a", "p_value": ft.get("p_value", float("nan")),
+                 "note": "fewer than two countries or frames: no test" if not np.isfinite(v) else
+                 f"{int(ft['n'])} passages; {share:.0%} of expected counts below 5 (hence the permutation test)"})
+    out = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+    out["p_value"] = out["p_value"].astype(float)
+    out["p_holm"] = holm(out["p_value"])
+    return out.round({"p_value": 3, "p_holm": 3})
+
+
+def _bracket(low, high) -> str:
+    if np.isfinite(low) and np.isfinite(high):
+        return f"[{low:+.2f}, {high:+.2f}]"
+    return f"({TOO_FEW})"
 
 
 def plot_portraits(p: Portraits):
@@ -197,7 +218,13 @@ def plot_portraits(p: Portraits):
         for i, c in enumerate(p.countries):
             if len(table) and c in table.index and np.isfinite(table.loc[c, "estimate"]):
                 est, lo, hi = table.loc[c, ["estimate", "ci_low", "ci_high"]]
-                ax.errorbar(i, est, yerr=[[max(est - lo, 0)], [max(hi - est, 0)]], fmt="o", color=colours[c], capsize=5, ms=8)
+                n = int(table.loc[c, "n_units" if "n_units" in table.columns else "n"])
+                if np.isfinite(lo) and np.isfinite(hi):
+                    ax.errorbar(i, est, yerr=[[max(est - lo, 0)], [max(hi - est, 0)]], fmt="o", color=colours[c],
+                                capsize=5, ms=8)
+                else:  # no interval below 10 articles: a hollow marker, never a range
+                    ax.plot(i, est, "o", mfc="white", color=colours[c], ms=8)
+                ax.annotate(f"n={n}", (i, est), textcoords="offset points", xytext=(8, -3), fontsize=7)
             else:
                 ax.text(i, 0, "no data", ha="center", va="bottom", fontsize=8, color="grey")
         ax.set_xticks(range(len(p.countries)), [names.get(c, c) for c in p.countries])
@@ -216,16 +243,21 @@ def plot_portraits(p: Portraits):
         if sub is None or sub["estimate"].isna().all():
             continue
         x = np.arange(len(top)) + j * width
-        # Percentile intervals need not contain the estimate; never draw negative bars.
-        err = [(sub["estimate"] - sub["ci_low"]).clip(lower=0), (sub["ci_high"] - sub["estimate"]).clip(lower=0)]
+        # Intervals need not contain the estimate; never draw negative bars; none where there is no interval.
+        err = [(sub["estimate"] - sub["ci_low"]).clip(lower=0).fillna(0),
+               (sub["ci_high"] - sub["estimate"]).clip(lower=0).fillna(0)]
         ax.bar(x, sub["estimate"], width, yerr=err, color=colours[c], capsize=2, label=names.get(c, c))
+        for xi, (est, n) in zip(x, zip(sub["estimate"], sub["n"])):
+            if np.isfinite(est):
+                ax.annotate(f"{int(n)}", (xi, est), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=6)
     ax.set_xticks(np.arange(len(top)) + width * (len(p.countries) - 1) / 2,
                   [str(f).replace("_", " ") for f in top], rotation=20, ha="right", fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_title("Most frequent frames (share of passages)", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     for a in axes:
-        a.set_ylabel("estimate with 95% interval", fontsize=8)
+        a.set_ylabel("estimate, 95% interval (hollow: < 10 articles)", fontsize=8)
+    fig.text(0.5, -0.02, "n = articles (attention, sentiment) or passages (frames)", ha="center", fontsize=7)
     return fig
 
 

@@ -20,15 +20,15 @@ import pandas as pd
 from analysis.corpus.groups import article_groups
 from analysis.corpus.outlets import UNKNOWN
 from analysis.numerics import round_table
-from analysis.stats import bootstrap_by_group
+from analysis.stats import MIN_CLUSTERS, TOO_FEW, bootstrap_by_group
 
 __all__ = ["link_mention_topics", "summarize_country_coverage", "topic_shares_by_country", "topic_prevalence_effects",
            ]
 
-SHARE_COLUMNS = ["country", "topic", "topic_label", "share", "ci_low", "ci_high", "n_mentions", "n_docs"]
+SHARE_COLUMNS = ["country", "topic", "topic_label", "share", "ci_low", "ci_high", "interval", "n_mentions", "n_docs"]
 #: Outlets with fewer articles than this are pooled as "other" in the prevalence regression.
 MIN_OUTLET_DOCS = 5
-EFFECT_COLUMNS = ["topic", "topic_label", "country", "reference", "estimate", "ci_low", "ci_high",
+EFFECT_COLUMNS = ["topic", "topic_label", "country", "reference", "estimate", "ci_low", "ci_high", "interval",
                   "n_units", "n_docs", "n_boot_valid", "controls"]
 
 
@@ -135,7 +135,8 @@ def topic_shares_by_country(mentions: pd.DataFrame, document_topics: pd.DataFram
     frames = []
     for topic in sorted(document_topics["topic"].unique()):
         part = linked.assign(in_topic=(linked["topic"] == topic).astype(float), topic=int(topic))
-        est = bootstrap_by_group(part, "in_topic", groups, cluster="doc_id", n_boot=n_boot, random_state=random_state)
+        est = bootstrap_by_group(part, "in_topic", groups, cluster="doc_id", n_boot=n_boot, random_state=random_state,
+                                 kind="share")
         frames.append(est.assign(topic=int(topic), topic_label=labels[topic]))
     out = pd.concat(frames, ignore_index=True).rename(columns={"estimate": "share", "n": "n_mentions",
                                                                 "n_clusters": "n_docs"})
@@ -208,7 +209,7 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
 
     Returns:
         DataFrame ``topic``, ``topic_label``, ``country``, ``reference``,
-        ``estimate``, ``ci_low``, ``ci_high``, ``n_units``, ``n_docs``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``interval`` (none below 10 articles), ``n_units``, ``n_docs``,
         ``n_boot_valid``, ``controls``. Empty (same columns) when fewer than two
         of ``countries`` are mentioned in modelled units.
     """
@@ -232,14 +233,16 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
     boot = np.stack([_weighted_fit(x, y, w, k) for w in weights])            # (n_boot, k, topics)
     valid = ~np.isnan(boot).any(axis=(1, 2))
     alpha = (1 - ci) / 2
-    lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any()
+    enough = len(docs) >= MIN_CLUSTERS  # below, the bootstrap range is the data's range: no interval
+    lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any() and enough
               else np.full((2, k, len(topic_ids)), np.nan))
     rows = []
     for i, topic in enumerate(topic_ids):
         for j, country in enumerate(others):
             rows.append({"topic": int(topic), "topic_label": labels[topic], "country": country,
                          "reference": reference, "estimate": float(est[j, i]), "ci_low": float(lo[j, i]),
-                         "ci_high": float(hi[j, i]), "n_units": int((units["country"] == country).sum()),
+                         "ci_high": float(hi[j, i]), "interval": "cluster bootstrap" if enough else TOO_FEW,
+                         "n_units": int((units["country"] == country).sum()),
                          "n_docs": int(units.loc[units["country"] == country, "doc_id"].nunique()),
                          "n_boot_valid": int(valid.sum()), "controls": controls})
     # Least squares through BLAS: the last bit depends on the CPU, the 10th digit does not.

@@ -1,0 +1,166 @@
+"""Inference that respects the design: shared articles paired, clusters counted, intervals that never
+collapse, small expected counts, and many comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.stats import (MIN_CLUSTERS, TOO_FEW, bootstrap_by_group, contingency_permutation_test, design_effect,
+                            holm, paired_permutation_test, permutation_test, share_interval)
+
+
+# ------------------------------------------------------------------ shares
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 400), st.data(), st.floats(1.0, 8.0))
+def test_a_share_interval_never_collapses_and_contains_the_share(n, data, deff):
+    k = data.draw(st.integers(0, n))
+    for method in ("wilson", "clopper_pearson"):
+        low, high = share_interval(k, n, method=method, design_effect=deff)
+        assert 0.0 <= low <= k / n + 1e-9 and k / n - 1e-9 <= high <= 1.0
+        assert high - low > 0  # at 0 and at 1 too
+
+
+def test_shares_of_five_articles_as_the_issue_quotes():
+    assert share_interval(5, 5, method="clopper_pearson") == pytest.approx((0.478, 1.0), abs=5e-4)
+    assert share_interval(5, 5)[0] == pytest.approx(0.566, abs=5e-4)
+
+
+def test_a_design_effect_widens_the_interval():
+    narrow, wide = share_interval(30, 100), share_interval(30, 100, design_effect=4.0)
+    assert wide[1] - wide[0] > 1.8 * (narrow[1] - narrow[0])
+
+
+@pytest.mark.parametrize("k, n, deff, message", [(3, 0, 1, "n > 0"), (5, 4, 1, "successes"), (1, 4, 0.5, "design_effect"),
+                                                 (-1, 4, 1, "successes")])
+def test_share_interval_refuses_impossible_input(k, n, deff, message):
+    with pytest.raises(ValueError, match=message):
+        share_interval(k, n, design_effect=deff)
+
+
+def test_design_effect_is_one_for_independent_units_and_large_for_alike_units_of_an_article():
+    rng = np.random.default_rng(1)
+    independent = rng.integers(0, 2, 200)
+    assert design_effect(independent, np.arange(200)) == 1.0
+    alike = np.repeat(rng.integers(0, 2, 20), 10)  # 10 identical units per article
+    assert design_effect(alike, np.repeat(np.arange(20), 10)) > 5
+    assert design_effect(np.ones(30), np.repeat(np.arange(3), 10)) == 1.0  # no variance, no design effect
+
+
+def test_intervals_follow_the_design_and_say_how_they_were_made():
+    rng = np.random.default_rng(2)
+    few = pd.DataFrame({"g": "a", "v": rng.normal(size=18), "doc_id": np.repeat(np.arange(9), 2)})
+    many = pd.DataFrame({"g": "a", "v": rng.normal(size=22), "doc_id": np.repeat(np.arange(11), 2)})
+    articles = pd.DataFrame({"g": "a", "v": [1, 1, 1], "doc_id": [0, 1, 2]})
+    clustered_share = pd.DataFrame({"g": "a", "v": rng.integers(0, 2, 40), "doc_id": np.repeat(np.arange(20), 2)})
+    rows = {name: bootstrap_by_group(df, "v", "g").iloc[0]
+            for name, df in (("few", few), ("many", many), ("articles", articles), ("share", clustered_share))}
+    assert rows["few"]["interval"] == TOO_FEW and np.isnan(rows["few"]["ci_low"])
+    assert rows["many"]["interval"] == "cluster bootstrap" and rows["many"]["ci_low"] < rows["many"]["ci_high"]
+    assert rows["articles"]["interval"] == "Wilson" and rows["articles"]["ci_low"] > 0.3  # 3 of 3 articles
+    assert rows["share"]["interval"].startswith("Wilson")
+    assert MIN_CLUSTERS == 10
+
+
+# ------------------------------------------------------------------ shared articles
+def _shared_design(shift: float, rng, n: int = 14):
+    """n articles that mention both countries; A is B + shift in each, articles differ a lot."""
+    base = rng.normal(0.0, 1.0, n)
+    values = np.r_[base + shift + rng.normal(0, 0.05, n), base]
+    groups = ["A"] * n + ["B"] * n
+    clusters = list(range(n)) * 2
+    return values, groups, clusters
+
+
+def test_pairing_shared_articles_finds_a_within_article_difference_the_pooled_test_misses():
+    values, groups, clusters = _shared_design(0.3, np.random.default_rng(3))
+    paired = paired_permutation_test(values, groups, clusters, a="A", b="B", n_perm=2000)
+    pooled = permutation_test(values[:14], values[14:], n_perm=2000)
+    assert paired["p_value"] < 0.01 < 0.3 < pooled["p_value"]
+    assert paired["n_shared"] == 14 and paired["interval"] == "cluster bootstrap"
+    assert paired["ci_low"] < 0.3 < paired["ci_high"] and paired["difference"] == pytest.approx(0.3, abs=0.05)
+
+
+def test_paired_test_holds_its_level_under_the_null():
+    rng = np.random.default_rng(4)
+    rejections = 0
+    for _ in range(150):
+        n_shared, n_only = 6, 8
+        base = rng.normal(0, 1, n_shared)
+        values = np.r_[base + rng.normal(0, 0.3, n_shared), base + rng.normal(0, 0.3, n_shared),
+                       rng.normal(0, 1, n_only)]
+        groups = ["A"] * n_shared + ["B"] * n_shared + ["A", "B"] * (n_only // 2)
+        clusters = list(range(n_shared)) * 2 + list(range(100, 100 + n_only))
+        res = paired_permutation_test(values, groups, clusters, a="A", b="B", n_perm=199,
+                                      random_state=int(rng.integers(1 << 30)))
+        rejections += res["p_value"] < 0.05
+    assert rejections / 150 < 0.10  # nominal 0.05, with Monte Carlo slack
+
+
+def test_few_articles_give_a_p_value_but_no_interval_and_single_articles_no_test():
+    res = paired_permutation_test([0.8, 0.1, 0.7, 0.2, 0.9, 0.3, 0.5, 0.4], list("ABABABAB"), [1, 1, 2, 2, 3, 3, 4, 5],
+                                  a="A", b="B", n_perm=500)
+    assert res["n_shared"] == 3 and np.isfinite(res["p_value"]) and res["interval"] == TOO_FEW
+    assert np.isnan(res["ci_low"])
+    lone = paired_permutation_test([0.1, 0.2, 0.3], ["A", "B", "B"], [1, 2, 3], a="A", b="B")
+    assert np.isnan(lone["p_value"]) and lone["difference"] == pytest.approx(-0.15)
+
+
+@pytest.mark.parametrize("values, groups, clusters, message", [
+    ([0.1, np.nan], ["A", "B"], [1, 2], "NaN"),
+    ([0.1, 0.2, 0.3], ["A", "A", "B"], [1, 1, 2], "one value per article"),
+])
+def test_paired_test_refuses_bad_input(values, groups, clusters, message):
+    with pytest.raises(ValueError, match=message):
+        paired_permutation_test(values, groups, clusters, a="A", b="B")
+
+
+# ------------------------------------------------------------------ small expected counts, clustered units
+def test_the_contingency_test_holds_its_level_when_passages_cluster_in_articles():
+    """Each article's passages share one frame (strong clustering), countries do not matter: the
+    asymptotic chi-square rejects far too often, the permutation by article does not."""
+    from scipy.stats import chi2_contingency
+
+    rng = np.random.default_rng(5)
+    perm_rejects = asym_rejects = 0
+    for _ in range(80):
+        countries, frames, docs = [], [], []
+        for d in range(16):
+            frame = rng.choice(["conflict", "economic", "none"])
+            country = rng.choice(["CHN", "JPN"])
+            for _ in range(int(rng.integers(3, 9))):
+                countries.append(country)
+                frames.append(frame)
+                docs.append(d)
+        res = contingency_permutation_test(countries, frames, docs, n_perm=199,
+                                           random_state=int(rng.integers(1 << 30)))
+        perm_rejects += res["p_value"] < 0.05
+        asym_rejects += chi2_contingency(res["table"].to_numpy(), correction=False)[1] < 0.05
+    assert perm_rejects / 80 < 0.12 and asym_rejects / 80 > 0.3
+
+
+def test_a_shared_article_keeps_its_passages_together_when_labels_are_permuted():
+    # Two articles, each mentions both countries; one article is all conflict, the other all economic.
+    # Swapping labels within an article never changes the table, so the p-value is 1.
+    res = contingency_permutation_test(["CHN", "JPN", "CHN", "JPN"], ["conflict", "conflict", "economic", "economic"],
+                                       [1, 1, 2, 2], n_perm=200)
+    assert res["p_value"] == 1.0 and res["chi2"] == 0.0
+
+
+# ------------------------------------------------------------------ many comparisons
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=1, max_size=12))
+def test_holm_adjusted_p_values_are_at_least_the_raw_ones_and_keep_nan(p):
+    adjusted = holm(p)
+    raw = np.asarray(p, dtype=float)
+    assert np.array_equal(np.isnan(adjusted), np.isnan(raw))
+    ok = ~np.isnan(raw)
+    assert (adjusted[ok] >= raw[ok] - 1e-12).all() and (adjusted[ok] <= 1.0).all()
+
+
+def test_holm_reproduces_the_issue_figure():
+    assert holm([0.036, 0.25, 0.5, 0.9])[0] == pytest.approx(0.144)
+    assert holm([0.036, 0.5, 0.2, 0.01]).round(3).tolist() == [0.108, 0.5, 0.4, 0.04]
