@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.corpus import outlets as outlets
+from analysis.corpus.outlets import OutletRegistryError, assign_outlets, list_unknown_outlets, load_outlets
 
 
 @pytest.mark.parametrize(("raw", "key"), [
@@ -22,17 +23,17 @@ def test_outlet_key(raw, key):
 
 
 @pytest.mark.parametrize(("outlet", "url", "name", "country", "kind"), [
-    ("The Guardian", None, "The Guardian", "GBR", "commercial"),
-    ("Guardian", None, "The Guardian", "GBR", "commercial"),
-    ("theguardian.com", None, "The Guardian", "GBR", "commercial"),
-    ("", "https://www.theguardian.com/a", "The Guardian", "GBR", "commercial"),
-    ("BBC News", None, "BBC News", "GBR", "public_broadcaster"),
-    ("Xinhua", None, "Xinhua", "CHN", "state_affiliated"),
-    ("South China Morning Post", None, "South China Morning Post", "HKG", "commercial"),
+    ("The Guardian", None, "The Guardian", "GBR", "national_daily"),
+    ("Guardian", None, "The Guardian", "GBR", "national_daily"),
+    ("theguardian.com", None, "The Guardian", "GBR", "national_daily"),
+    ("", "https://www.theguardian.com/a", "The Guardian", "GBR", "national_daily"),
+    ("BBC News", None, "BBC News", "GBR", "broadcaster"),
+    ("Xinhua", None, "Xinhua", "CHN", "wire"),
+    ("South China Morning Post", None, "South China Morning Post", "HKG", "national_daily"),
     ("Yahoo Entertainment", None, "Yahoo", "USA", "aggregator"),
     ("Reuters", None, "Reuters", "GBR", "wire"),
-    ("The Star Online", None, "The Star", "MYS", "commercial"),
-    ("Bernama", None, "Bernama", "MYS", "state_affiliated"),
+    ("The Star Online", None, "The Star", "MYS", "national_daily"),
+    ("Bernama", None, "Bernama", "MYS", "wire"),
     ("Some Local Blog", "https://blog.example.org/x", "Some Local Blog", "unknown", "unknown"),
     (None, "https://blog.example.org/x", "blog.example.org", "unknown", "unknown"),
     (None, None, "unknown", "unknown", "unknown"),
@@ -92,3 +93,45 @@ def test_newsapi_outlets_mostly_known(shared_dataset):
     assert assigned["outlet_known"].mean() > 0.8
     unknown = outlets.list_unknown_outlets(arts)
     assert unknown["n_articles"].sum() == (~assigned["outlet_known"]).sum()
+
+
+@pytest.mark.parametrize("name, outlet, group", [
+    ("theSun (Malaysia) [Bernama]", "Bernama", "wire"),          # a reprint counts for the outlet that wrote it
+    ("Daily8 [New Straits Times]", "New Straits Times", "Malaysian"),
+    ("The Japan News (Yomiuri Shimbun)", "The Japan News (Yomiuri Shimbun)", "Japanese"),
+    ("South China Morning Post", "South China Morning Post", "Chinese/HK"),
+    ("DW", "Deutsche Welle", "Western"),
+])
+def test_registry_names_the_outlet_and_its_home_country_group(name, outlet, group):
+    row = assign_outlets(pd.DataFrame({"doc_id": ["d"], "outlet": [name]})).iloc[0]
+    assert (row["outlet_name"], row["outlet_group"]) == (outlet, group)
+
+
+def test_every_wire_is_in_the_wire_group_and_groups_are_known():
+    from analysis.corpus.outlets import OUTLET_GROUPS
+
+    reg = load_outlets()
+    assert set(reg["group"]) <= set(OUTLET_GROUPS) and (reg["language"] != "").all()
+    assert ((reg["type"] == "wire") == (reg["group"] == "wire")).all()
+
+
+def test_a_registry_without_language_and_group_still_loads():
+    reg = load_outlets(pd.DataFrame({"outlet": ["X"], "alias": ["X"], "country": ["USA"], "type": ["trade_tech"]}))
+    assert reg[["language", "group"]].iloc[0].tolist() == ["unknown", "unknown"]
+    with pytest.raises(OutletRegistryError, match="group 'Martian'"):
+        load_outlets(pd.DataFrame({"outlet": ["X"], "alias": ["X"], "country": ["USA"], "type": ["wire"],
+                                   "language": ["en"], "group": ["Martian"]}))
+
+
+@pytest.mark.shared_data
+def test_every_outlet_of_the_development_corpora_is_in_the_registry(shared_dataset):
+    import json
+
+    frames = [pd.read_csv(shared_dataset("ai_news_portrayal_dev", name)) for name in
+              ("deepseek_news_2025.csv", "asia_ai_news_dev.csv")]
+    with open(shared_dataset("deepseek_newsapi_2025", "articles.jsonl"), encoding="utf-8") as fh:
+        frames.append(pd.DataFrame([json.loads(line) for line in fh])[["outlet", "url"]])
+    articles = pd.concat(frames, ignore_index=True).assign(doc_id=lambda d: range(len(d)))
+    unknown = list_unknown_outlets(articles)
+    # NewsAPI's catch-all source name "Internet" is not an outlet; every real outlet is registered.
+    assert set(unknown["outlet"]) <= {"Internet"}, unknown.head(10)

@@ -6,6 +6,8 @@ topics (03), sentiment (04) and frames (05):
 - ``outlet`` is the registry's canonical name (:func:`analysis.corpus.outlets.assign_outlets`): "Reuters"
   and "reuters.com" are one outlet; an outlet not in the registry keeps its own name (or its web domain,
   or "unknown"), and is listed by :func:`analysis.corpus.outlets.list_unknown_outlets`.
+- ``outlet_group`` is the outlet's home-country group (Western, Japanese, Malaysian, Chinese/HK, Singaporean,
+  wire, other), the unit the study's question is about.
 - ``period`` is the publication month (``YYYY-MM``, UTC) or ``"undated"``: undated articles are a group of
   their own, never dropped and never merged into a month.
 """
@@ -19,7 +21,7 @@ from analysis.corpus.outlets import assign_outlets
 __all__ = ["UNDATED", "GROUP_COLUMNS", "period_of", "article_groups"]
 
 UNDATED = "undated"
-GROUP_COLUMNS = ["doc_id", "outlet", "outlet_country", "outlet_type", "period"]
+GROUP_COLUMNS = ["doc_id", "outlet", "outlet_country", "outlet_type", "outlet_group", "outlet_language", "period"]
 
 
 def period_of(published, freq: str = "M") -> pd.Series:
@@ -51,5 +53,7 @@ def article_groups(articles: pd.DataFrame, *, freq: str = "M", registry=None) ->
     return pd.DataFrame({"doc_id": articles["doc_id"].to_numpy(), "outlet": named["outlet_name"].to_numpy(),
                          "outlet_country": named["outlet_country"].to_numpy(),
                          "outlet_type": named["outlet_type"].to_numpy(),
+                         "outlet_group": named["outlet_group"].to_numpy(),
+                         "outlet_language": named["outlet_language"].to_numpy(),
                          "period": period_of(articles["published"].reset_index(drop=True), freq).to_numpy()},
                         columns=GROUP_COLUMNS)

@@ -1,11 +1,16 @@
-"""The outlet registry: canonical outlet names, home countries and outlet types.
+"""The outlet registry: canonical outlet names, home countries, types, languages and home-country groups.
 
 Corpora name the same outlet many ways ("The Guardian", "Guardian",
 "theguardian.com"). ``resources/outlets.csv`` maps every known spelling and
 domain to one canonical outlet with its home country (ISO 3166 alpha-3, plus
-``HKG`` for Hong Kong) and ``type``. Nothing is guessed: an outlet the registry
-does not know keeps its own name with country and type ``"unknown"``, and
-:func:`list_unknown_outlets` lists them for the user to add.
+``HKG`` for Hong Kong), its ``type`` (:data:`OUTLET_TYPES`), its publication
+``language`` (ISO 639-1) and its home-country ``group`` for comparisons
+(:data:`OUTLET_GROUPS`; news agencies form the group ``wire`` whatever their
+country). A story an aggregator or another outlet reprints counts for the outlet
+that wrote it (``"theSun (Malaysia) [Bernama]"`` is Bernama). Nothing is guessed:
+an outlet the registry does not know keeps its own name with country, type,
+language and group ``"unknown"``, and :func:`list_unknown_outlets` lists them
+for the user to add.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ import pandas as pd
 
 from analysis.paths import RESOURCES_DIR
 
-__all__ = ["OUTLET_TYPES", "UNKNOWN", "OutletRegistryError", "load_outlets", "outlet_key", "assign_outlets",
+__all__ = ["OUTLET_TYPES", "OUTLET_GROUPS", "UNKNOWN", "OutletRegistryError", "load_outlets", "outlet_key", "assign_outlets",
            "list_unknown_outlets"]
 
-OUTLET_TYPES = ("wire", "public_broadcaster", "state_affiliated", "commercial", "aggregator", "other")
+OUTLET_TYPES = ("national_daily", "broadcaster", "wire", "state_affiliated", "trade_tech", "aggregator", "other")
+OUTLET_GROUPS = ("Western", "Japanese", "Malaysian", "Chinese/HK", "Singaporean", "wire", "other")
 UNKNOWN = "unknown"
 OUTLETS_PATH = RESOURCES_DIR / "outlets.csv"
 _COLUMNS = ["outlet", "alias", "country", "type"]
+_OPTIONAL = ["language", "group"]  # a user's registry may leave them out: they are "unknown" then
 _SPACES = re.compile(r"\s+")
 
 
@@ -56,16 +63,17 @@ def load_outlets(path=None) -> pd.DataFrame:
     """Read and validate the outlet registry.
 
     Args:
-        path: CSV path or DataFrame with ``outlet, alias, country, type``; ``None``
-            reads ``resources/outlets.csv``.
+        path: CSV path or DataFrame with ``outlet, alias, country, type`` and optionally
+            ``language, group``; ``None`` reads ``resources/outlets.csv``.
 
     Returns:
-        DataFrame ``outlet, alias, country, type, key, row`` (``key`` from
-        :func:`outlet_key`; ``row`` the 1-based data row).
+        DataFrame ``outlet, alias, country, type, language, group, key, row`` (``key``
+        from :func:`outlet_key`; ``row`` the 1-based data row).
 
     Raises:
-        OutletRegistryError: A missing column, an empty field, an unknown type,
-            one alias mapped to two outlets, or an outlet given two countries or types.
+        OutletRegistryError: A missing column, an empty field, an unknown type or group,
+            one alias mapped to two outlets, or an outlet given two countries, types,
+            languages or groups.
     """
     if isinstance(path, pd.DataFrame):
         table, name = path.copy(), "<outlet DataFrame>"
@@ -75,7 +83,10 @@ def load_outlets(path=None) -> pd.DataFrame:
     missing = [c for c in _COLUMNS if c not in table.columns]
     if missing:
         raise OutletRegistryError(f"{name}: missing column(s) {missing}; the registry needs {_COLUMNS}.")
-    table = table[_COLUMNS].fillna("").astype(str).apply(lambda col: col.str.strip())
+    for col in _OPTIONAL:
+        if col not in table.columns:
+            table[col] = UNKNOWN
+    table = table[_COLUMNS + _OPTIONAL].fillna("").astype(str).apply(lambda col: col.str.strip())
     table["row"] = range(1, len(table) + 1)
     table["key"] = table["alias"].map(outlet_key)
     for rec in table.itertuples(index=False):
@@ -85,20 +96,24 @@ def load_outlets(path=None) -> pd.DataFrame:
         if rec.type not in OUTLET_TYPES:
             raise OutletRegistryError(
                 f"{name} row {rec.row}: type {rec.type!r} is not one of {list(OUTLET_TYPES)}.")
+        if rec.group not in (*OUTLET_GROUPS, UNKNOWN, ""):
+            raise OutletRegistryError(
+                f"{name} row {rec.row}: group {rec.group!r} is not one of {list(OUTLET_GROUPS)}.")
     clash = table.groupby("key")["outlet"].nunique()
     if (clash > 1).any():
         key = clash[clash > 1].index[0]
         rows = table.loc[table["key"] == key, ["row", "outlet"]].to_records(index=False).tolist()
         raise OutletRegistryError(
             f"{name}: alias {key!r} maps to several outlets (rows, outlets: {rows}); keep one.")
-    for col in ("country", "type"):
+    for col in ("country", "type", "language", "group"):
         varied = table.groupby("outlet")[col].nunique()
         if (varied > 1).any():
             outlet = varied[varied > 1].index[0]
             raise OutletRegistryError(
                 f"{name}: outlet {outlet!r} has more than one {col}; use one value on all its rows.")
     table = table.drop_duplicates("key").reset_index(drop=True)
-    return table[["outlet", "alias", "country", "type", "key", "row"]]
+    table[_OPTIONAL] = table[_OPTIONAL].replace("", UNKNOWN)
+    return table[["outlet", "alias", "country", "type", "language", "group", "key", "row"]]
 
 
 def _urls(articles: pd.DataFrame) -> pd.Series:
@@ -119,8 +134,8 @@ def assign_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFrame:
     Returns:
         A copy of ``articles`` with ``outlet_name`` (canonical name; for an
         unknown outlet its own name, or its domain, or ``"unknown"``),
-        ``outlet_country`` and ``outlet_type`` (``"unknown"`` when not in the
-        registry) and ``outlet_known`` (bool).
+        ``outlet_country``, ``outlet_type``, ``outlet_language`` and ``outlet_group``
+        (``"unknown"`` when not in the registry) and ``outlet_known`` (bool).
 
     Raises:
         ValueError: ``articles`` has no ``outlet`` column.
@@ -129,7 +144,7 @@ def assign_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFrame:
         raise ValueError(f"assign_outlets needs an 'outlet' column; got {list(articles.columns)}.")
     reg = load_outlets(registry).set_index("key")
     urls = _urls(articles)
-    names, countries, types, known = [], [], [], []
+    names, countries, types, languages, groups, known = [], [], [], [], [], []
     for outlet, url in zip(articles["outlet"], urls):
         keys = [outlet_key(outlet), outlet_key(url) if isinstance(url, str) and "://" in url else ""]
         hit = next((k for k in keys if k and k in reg.index), None)
@@ -138,14 +153,19 @@ def assign_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFrame:
             names.append(fallback)
             countries.append(UNKNOWN)
             types.append(UNKNOWN)
+            languages.append(UNKNOWN)
+            groups.append(UNKNOWN)
             known.append(False)
         else:
             rec = reg.loc[hit]
             names.append(rec["outlet"])
             countries.append(rec["country"])
             types.append(rec["type"])
+            languages.append(rec["language"])
+            groups.append(rec["group"])
             known.append(True)
-    return articles.assign(outlet_name=names, outlet_country=countries, outlet_type=types, outlet_known=known)
+    return articles.assign(outlet_name=names, outlet_country=countries, outlet_type=types, outlet_language=languages,
+                           outlet_group=groups, outlet_known=known)
 
 
 def list_unknown_outlets(articles: pd.DataFrame, *, registry=None) -> pd.DataFrame:

@@ -48,10 +48,12 @@ def _with_groups(articles: pd.DataFrame, groups: list[str], freq: str) -> pd.Dat
     out = articles
     if "period" in groups and "published" in articles.columns:
         out = out.assign(period=period_of(articles["published"], freq).to_numpy())
-    outlet_groups = [g for g in groups if g in ("outlet", "outlet_country", "outlet_type")]
+    outlet_groups = [g for g in groups if g in ("outlet", "outlet_country", "outlet_type", "outlet_group",
+                                                 "outlet_language")]
     if outlet_groups and "outlet" in articles.columns:
         found = assign_outlets(articles)
-        names = {"outlet": "outlet_name", "outlet_country": "outlet_country", "outlet_type": "outlet_type"}
+        names = {"outlet": "outlet_name", "outlet_country": "outlet_country", "outlet_type": "outlet_type",
+                 "outlet_group": "outlet_group", "outlet_language": "outlet_language"}
         out = out.assign(**{g: found[names[g]].to_numpy() for g in outlet_groups})
     return out
 
