@@ -164,3 +164,36 @@ def test_holm_adjusted_p_values_are_at_least_the_raw_ones_and_keep_nan(p):
 def test_holm_reproduces_the_issue_figure():
     assert holm([0.036, 0.25, 0.5, 0.9])[0] == pytest.approx(0.144)
     assert holm([0.036, 0.5, 0.2, 0.01]).round(3).tolist() == [0.108, 0.5, 0.4, 0.04]
+
+
+# ------------------------------------------------------------------ outlet groups
+def test_outlet_groups_are_compared_per_country_with_holm_and_unknown_outlets_left_out():
+    from analysis.sentiment import compare_outlet_groups, summarise_sentiment
+
+    rng = np.random.default_rng(6)
+    outlets = ["Reuters"] * 12 + ["Nikkei Asia"] * 12 + ["New Straits Times"] * 12 + ["Some Blog"] * 12
+    articles = pd.DataFrame({"doc_id": [f"d{i}" for i in range(48)], "outlet": outlets, "published": pd.NaT})
+    shift = {"Reuters": 0.0, "Nikkei Asia": 0.0, "New Straits Times": 0.5, "Some Blog": 0.9}
+    scores = pd.DataFrame({"doc_id": articles["doc_id"], "country": "CHN",
+                           "mean_score": [shift[o] + rng.normal(0, 0.2) for o in outlets],
+                           "share_negative": 0.0, "share_positive": 0.0})
+    tests = compare_outlet_groups(scores, articles, n_perm=999)
+    assert set(zip(tests["group_a"], tests["group_b"])) == {("Japanese", "Malaysian"), ("Japanese", "wire"),
+                                                            ("Malaysian", "wire")}
+    assert (tests["p_holm"] >= tests["p_value"]).all() and (tests["interval"] != TOO_FEW).all()
+    row = tests.set_index(["group_a", "group_b"]).loc[("Malaysian", "wire")]
+    assert row["difference"] > 0.3 and row["p_holm"] < 0.01 and row["ci_low"] > 0
+    summary = summarise_sentiment(scores, by=["country", "outlet_group"], articles=articles, measures=["mean_score"])
+    assert set(summary["outlet_group"]) == {"Japanese", "Malaysian", "wire", "unknown"}
+
+
+def test_frame_shares_by_outlet_group():
+    from analysis.framing import frame_shares_by_country
+
+    articles = pd.DataFrame({"doc_id": ["a", "b"], "outlet": ["Reuters", "Nikkei Asia"], "published": pd.NaT})
+    passages = pd.DataFrame({"passage_id": ["p1", "p2", "p3"], "doc_id": ["a", "a", "b"], "country": "CHN"})
+    present = pd.DataFrame({"conflict": [True, False, True]})
+    shares = frame_shares_by_country(passages, present, by="outlet_group", articles=articles)
+    assert shares.set_index("outlet_group")["estimate"].to_dict() == {"Japanese": 1.0, "wire": 0.5}
+    with pytest.raises(ValueError, match="needs the articles"):
+        frame_shares_by_country(passages, present, by="outlet_group")

@@ -16,6 +16,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from analysis.corpus.groups import article_groups
+from analysis.corpus.outlets import UNKNOWN
 from analysis.numerics import round_significant
 from analysis.stats import bootstrap_by_group, contingency_permutation_test
 
@@ -119,35 +121,48 @@ SHARE_COLUMNS = ["country", "frame", "estimate", "ci_low", "ci_high", "interval"
                  "weighting"]
 
 
-def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *, n_boot: int = 2000,
-                            ci: float = 0.95, random_state: int = 0) -> pd.DataFrame:
-    """Share of each country's passages carrying each frame, with article-cluster bootstrap intervals.
+def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *, by: str | None = None,
+                            articles: pd.DataFrame | None = None, n_boot: int = 2000, ci: float = 0.95,
+                            random_state: int = 0) -> pd.DataFrame:
+    """Share of each country's passages carrying each frame, with intervals that respect articles.
 
     Args:
         passages: Output of :func:`build_passages`.
         predictions: Boolean frame table, one row per passage in the same order
             (from :func:`analysis.framing.measure.predict_frames` on ``passages.text``).
-        n_boot, ci, random_state: Bootstrap settings (resampling ``doc_id``).
+        by: Optional article group (``"outlet_group"``, ``"outlet"``, ``"period"``...; see
+            :func:`analysis.corpus.groups.article_groups`), needing ``articles``.
+        articles: Articles table (``doc_id, outlet, published``) for ``by``.
+        n_boot, ci, random_state: Interval settings (articles are the clusters).
 
     Returns:
-        DataFrame ``country``, ``frame``, ``estimate`` (share), ``ci_low``, ``ci_high``, ``interval`` (Wilson on
-        the design-effect-adjusted size, or too few articles: :func:`analysis.stats.bootstrap_by_group`),
+        DataFrame ``country`` (and ``by``), ``frame``, ``estimate`` (share), ``ci_low``, ``ci_high``, ``interval``
+        (Wilson on the design-effect-adjusted size, or too few articles: :func:`analysis.stats.bootstrap_by_group`),
         ``n`` (passages), ``n_clusters`` (articles), ``unit`` and ``weighting`` (each passage once).
 
     Raises:
-        ValueError: A passage without a country, or misaligned predictions.
+        ValueError: A passage without a country, misaligned predictions, or ``by`` without ``articles``.
     """
     _check_aligned(passages, predictions, "predictions")
+    keys = ["country"] + ([by] if by else [])
+    columns = keys + SHARE_COLUMNS[1:]
     if passages.empty:
-        return pd.DataFrame(columns=SHARE_COLUMNS)
+        return pd.DataFrame(columns=columns)
     pred = predictions.reset_index(drop=True).astype(bool)
-    long = pd.concat([passages[["doc_id", "country"]].reset_index(drop=True), pred], axis=1).melt(
-        id_vars=["doc_id", "country"], var_name="frame", value_name="present")
-    out = bootstrap_by_group(long, "present", ["country", "frame"], cluster="doc_id", n_boot=n_boot, ci=ci,
+    base = passages[["doc_id", "country"]].reset_index(drop=True)
+    if by:
+        if articles is None:
+            raise ValueError(f"frame_shares_by_country: by={by!r} needs the articles table (doc_id, outlet, published).")
+        groups = article_groups(articles)
+        if by not in groups.columns:
+            raise ValueError(f"by must be one of {list(groups.columns[1:])}, got {by!r}.")
+        base[by] = base["doc_id"].map(groups.set_index("doc_id")[by]).fillna(UNKNOWN).to_numpy()
+    long = pd.concat([base, pred], axis=1).melt(id_vars=["doc_id", *keys], var_name="frame", value_name="present")
+    out = bootstrap_by_group(long, "present", [*keys, "frame"], cluster="doc_id", n_boot=n_boot, ci=ci,
                              random_state=random_state, kind="share")
-    out = out.assign(unit="(sentence, country) passage", weighting="each passage once")[SHARE_COLUMNS]
+    out = out.assign(unit="(sentence, country) passage", weighting="each passage once")[columns]
     order = {f: i for i, f in enumerate(pred.columns)}
-    return out.sort_values(["country", "frame"], key=lambda s: s.map(order) if s.name == "frame" else s,
+    return out.sort_values([*keys, "frame"], key=lambda s: s.map(order) if s.name == "frame" else s,
                            ignore_index=True)
 
 

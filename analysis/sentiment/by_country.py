@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from analysis.corpus.groups import article_groups
+from analysis.corpus.groups import GROUP_COLUMNS, article_groups
+from analysis.corpus.outlets import UNKNOWN
 from analysis.sentiment.measure import DEFAULT_SCORER, predict_target_sentiment
 
 __all__ = [
     "SCORED_COLUMNS", "ARTICLE_COLUMNS", "score_mentions", "aggregate_articles", "summarise_sentiment",
-    "compare_countries", "TEST_COLUMNS", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
+    "compare_countries", "TEST_COLUMNS", "compare_outlet_groups", "GROUP_TEST_COLUMNS", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
 
 SCORED_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end", "sentence",
                   "label", "p_negative", "p_neutral", "p_positive", "score", "scorer"]
@@ -102,8 +103,9 @@ def summarise_sentiment(article_scores: pd.DataFrame, *, by=("country",), articl
 
     Args:
         article_scores: :func:`aggregate_articles` output.
-        by: Grouping columns: ``country`` and optionally ``outlet`` and/or ``period``
-            (both taken from ``articles``; ``period`` is ``published`` at frequency ``period``).
+        by: Grouping columns: ``country`` and optionally any of :data:`analysis.corpus.groups.GROUP_COLUMNS`
+            (``outlet``, ``outlet_group``, ``outlet_type``, ``period``...; taken from ``articles``; ``period`` is
+            ``published`` at frequency ``period``).
         articles: Articles table (``doc_id, outlet, published``); needed for outlet/period.
         period: pandas period frequency for ``period`` (``"M"`` month, ``"W"`` week).
         measures: Article-level columns to summarise.
@@ -117,11 +119,12 @@ def summarise_sentiment(article_scores: pd.DataFrame, *, by=("country",), articl
     """
     by = list(by)
     table = article_scores
-    if {"outlet", "period"} & set(by):
+    standard = [c for c in by if c in GROUP_COLUMNS[1:]]
+    if standard:
         if articles is None:
-            raise ValueError("summarise_sentiment: grouping by outlet/period needs the articles table.")
+            raise ValueError(f"summarise_sentiment: grouping by {standard} needs the articles table.")
         extra = article_groups(articles, freq=period)
-        table = table.merge(extra[["doc_id", "outlet", "period"]], on="doc_id", how="left")
+        table = table.merge(extra[["doc_id", *standard]], on="doc_id", how="left")
     frames = []
     for measure in measures:
         res = stats.bootstrap_by_group(table, measure, by, cluster="doc_id", n_boot=n_boot,
@@ -178,6 +181,60 @@ def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: 
     table = pd.DataFrame(rows, columns=TEST_COLUMNS)
     table["p_holm"] = stats.holm(table["p_value"])
     return table
+
+
+GROUP_TEST_COLUMNS = ["country", "by", "group_a", "group_b", "difference", "ci_low", "ci_high", "interval", "p_value",
+                      "p_holm", "cohens_d", "n_a", "n_b", "unit", "test"]
+
+
+def compare_outlet_groups(article_scores: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outlet_group",
+                          countries=None, measure: str = "mean_score", min_articles: int = 2, n_perm: int = 5000,
+                          n_boot: int = 2000, random_state: int = 0) -> pd.DataFrame:
+    """For each country, the difference in article-level ``measure`` between each pair of outlet groups.
+
+    An article belongs to one outlet, so the groups are independent samples of articles
+    (:func:`analysis.stats.permutation_test`); the interval resamples articles within each group and is given
+    from 10 articles per group up. ``p_holm`` adjusts over every comparison of the table.
+
+    Args:
+        article_scores: :func:`aggregate_articles` output.
+        articles: Articles table (``doc_id, outlet, published``) for :func:`analysis.corpus.groups.article_groups`.
+        by: ``"outlet_group"`` (home-country group), ``"outlet_type"``, ``"outlet"`` or ``"period"``.
+        min_articles: Groups with fewer articles of the country are left out (and not tested), and so are
+            articles whose outlet the registry does not know (``"unknown"`` is not an outlet group).
+
+    Returns:
+        DataFrame :data:`GROUP_TEST_COLUMNS`.
+    """
+    groups = article_groups(articles)
+    if by not in groups.columns or by == "doc_id":
+        raise ValueError(f"by must be one of {list(groups.columns[1:])}, got {by!r}.")
+    table = article_scores.merge(groups[["doc_id", by]], on="doc_id", how="left")
+    present = sorted(table["country"].unique()) if countries is None else list(countries)
+    rows = []
+    for country in present:
+        sub = table[table["country"] == country]
+        sizes = sub.groupby(by)["doc_id"].nunique()
+        kept = sorted(g for g, n in sizes.items() if n >= min_articles and g != UNKNOWN)
+        for ga, gb in combinations(kept, 2):
+            x = sub.loc[sub[by] == ga, measure].to_numpy(float)
+            y = sub.loc[sub[by] == gb, measure].to_numpy(float)
+            res = stats.permutation_test(x, y, n_perm=n_perm, random_state=random_state)
+            low = high = float("nan")
+            interval = stats.TOO_FEW
+            if min(len(x), len(y)) >= stats.MIN_CLUSTERS:
+                rng = np.random.default_rng(random_state)
+                boot = [rng.choice(x, len(x)).mean() - rng.choice(y, len(y)).mean() for _ in range(n_boot)]
+                low, high = (stats.round_significant(float(q)) for q in np.quantile(boot, [0.025, 0.975]))
+                interval = "bootstrap of articles within each group"
+            rows.append({"country": country, "by": by, "group_a": ga, "group_b": gb,
+                         "difference": res["difference"], "ci_low": low, "ci_high": high, "interval": interval,
+                         "p_value": res["p_value"], "cohens_d": res["cohens_d"], "n_a": res["n_a"],
+                         "n_b": res["n_b"], "unit": "article (its mean over its units of the country)",
+                         "test": "permutation (articles are in one outlet group each)"})
+    out = pd.DataFrame(rows, columns=GROUP_TEST_COLUMNS)
+    out["p_holm"] = stats.holm(out["p_value"]) if len(out) else out["p_value"]
+    return out
 
 
 def select_evidence(scored: pd.DataFrame, *, n: int = 3, countries=None) -> pd.DataFrame:

@@ -27,7 +27,8 @@ _API = {
     "check_countries": "runner", "REPORT_MARKER": "runner", "declared_parameters": "runner",
     "parameters_by_notebook": "runner", "OPTION_OF": "runner",
     "Portraits": "synthesis", "build_portraits": "synthesis", "stage_note": "synthesis",
-    "portrait_table": "synthesis", "differences": "synthesis", "plot_portraits": "synthesis",
-    "portrait_figure_data": "synthesis", "validity_summary": "synthesis", "format_interval": "synthesis",
+    "DIFFERENCE_COLUMNS": "synthesis", "portrait_table": "synthesis", "differences": "synthesis",
+    "plot_portraits": "synthesis", "portrait_figure_data": "synthesis", "validity_summary": "synthesis",
+    "format_interval": "synthesis",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _API)
