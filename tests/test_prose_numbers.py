@@ -62,13 +62,15 @@ def test_notebook_prose_quotes_the_tables(notebook, opening):
 
 def test_readme_findings_on_the_seed_corpus_come_from_the_report_tables():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = _section(readme, "- **Sentiment toward the country** (in-domain", "Read the intervals first:")
+    section = _section(readme, "- **Sentiment toward the country** (in-domain", "Read the article counts first:")
     section = re.sub(r"\(macro-F1 0\.\d{3}, below\)", "", section)
     tables = [pd.read_csv(REPORTS_DIR / "tables" / name) for name in
               ("sentiment_by_country.csv", "sentiment_country_tests.csv")]
     tables.append(pd.read_csv(REPORTS_DIR / "figures" / "framing_country_heatmap.csv"))
-    sensitivity = pd.read_csv(REPORTS_DIR / "tables" / "sentiment_sensitivity_proxies.csv")
-    cells = sensitivity.astype(str).to_numpy().ravel()
+    tables.append(pd.read_csv(REPORTS_DIR / "tables" / "synthesis_differences.csv"))
+    text_tables = [pd.read_csv(REPORTS_DIR / "tables" / name) for name in
+                   ("sentiment_sensitivity_proxies.csv", "synthesis_differences.csv")]
+    cells = [c for table in text_tables for c in table.astype(str).to_numpy().ravel()]
     known = _values(tables, 2) | {m for c in cells for m in re.findall(r"\d\.\d{2}", f"{c}")} | \
         {f"{float(m):.2f}" for c in cells for m in re.findall(r"\d\.\d{3}", f"{c}")}
     quoted = [q.replace("−", "-").lstrip("-") for q in TWO.findall(section)]

@@ -288,6 +288,14 @@ def find_disagreements(target_scored: pd.DataFrame, vader_scored: pd.DataFrame, 
     return crosstab, diff[cols].reset_index(drop=True)
 
 
+def _cell(estimate, low, high) -> str:
+    if not np.isfinite(estimate):
+        return "n/a"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{estimate:.3f} ({stats.TOO_FEW})"
+    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+
+
 def sensitivity_table(primary: pd.DataFrame, sensitivity: pd.DataFrame, *, measure: str = "mean_score",
                       labels=("direct references", "incl. proxies")) -> pd.DataFrame:
     """Two :func:`summarise_sentiment` results side by side for one measure (e.g. direct vs all references).
@@ -299,7 +307,7 @@ def sensitivity_table(primary: pd.DataFrame, sensitivity: pd.DataFrame, *, measu
     for label, table in zip(labels, (primary, sensitivity)):
         sub = table[table["measure"] == measure]
         part = pd.DataFrame({"country": sub["country"].to_numpy(), f"n ({label})": sub["n"].to_numpy(),
-                             label: [f"{e:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(e) else "n/a"
-                                     for e, lo, hi in zip(sub["estimate"], sub["ci_low"], sub["ci_high"])]})
+                             label: [_cell(e, lo, hi) for e, lo, hi in zip(sub["estimate"], sub["ci_low"],
+                                                                           sub["ci_high"])]})
         out = part if out is None else out.merge(part, on="country", how="outer")
     return out.sort_values("country", kind="stable").reset_index(drop=True)
