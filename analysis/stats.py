@@ -25,7 +25,7 @@ import pandas as pd
 from analysis.numerics import round_significant
 
 __all__ = ["MIN_CLUSTERS", "TOO_FEW", "bootstrap_mean_ci", "bootstrap_by_group", "permutation_test", "share_interval",
-           "design_effect", "paired_permutation_test", "contingency_permutation_test", "holm"]
+           "design_effect", "paired_permutation_test", "contingency_permutation_test", "cramers_v", "holm"]
 
 #: Fewer article clusters than this give no bootstrap interval (the "interval" would be the data's range).
 MIN_CLUSTERS = 10
@@ -98,6 +98,7 @@ def bootstrap_by_group(
     ci: float = 0.95,
     random_state: int = 0,
     kind: str = "auto",
+    clustered: bool | None = None,
 ) -> pd.DataFrame:
     """Per-group mean (or share) of ``value`` with an interval that respects the articles.
 
@@ -107,12 +108,18 @@ def bootstrap_by_group(
         group: Column(s) defining the groups (e.g. ``"country"``).
         cluster: Column of the article each row belongs to; ``None``: every row is its own article.
         n_boot, ci, random_state: As in :func:`bootstrap_mean_ci`.
-        kind: ``"share"`` (0/1 values), ``"mean"``, or ``"auto"`` (a share when every value is 0 or 1).
+        kind: ``"share"`` (0/1 values), ``"mean"``, or ``"auto"`` (a share when every value of the table is 0
+            or 1); decided once for the whole table.
+        clustered: Whether the rows are units clustered in articles (sentences, passages, mentions) rather
+            than articles themselves; ``None``: when the table has more rows than articles. Decided once for
+            the whole table, so a row's interval does not depend on whether one article happened to give it
+            two units.
 
     Returns:
         DataFrame with the group column(s) and ``estimate``, ``ci_low``, ``ci_high``, ``n`` (rows),
         ``n_clusters`` (articles) and ``interval``, which says how the interval was made: ``"Wilson"``
-        (shares of articles), ``"Wilson, design effect D"`` (shares of units clustered in >= 10 articles),
+        (shares of articles), ``"Wilson, design effect D, df G"`` (shares of units clustered in >= 10 articles:
+        Wilson on the effective size, with Korn and Graubard's degrees-of-freedom correction),
         ``"cluster bootstrap"`` (means over >= 10 articles) or :data:`TOO_FEW` (no interval).
 
     Raises:
@@ -125,6 +132,13 @@ def bootstrap_by_group(
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise ValueError(f"bootstrap_by_group: columns {missing} not in table (has {list(df.columns)}).")
+    all_values = df[value].astype(float).to_numpy()
+    if kind == "auto":
+        kind = "share" if len(all_values) and bool(np.isin(all_values, (0.0, 1.0)).all()) else "mean"
+    elif kind == "share" and not np.isin(all_values[~np.isnan(all_values)], (0.0, 1.0)).all():
+        raise ValueError(f"kind='share' needs 0/1 (or boolean) values in {value!r}.")
+    if clustered is None:
+        clustered = bool(cluster) and len(df) > df[cluster].nunique()
     rows = []
     for key, sub in df.groupby(groups, sort=True, dropna=False):
         vals = sub[value].astype(float).to_numpy()
@@ -136,25 +150,32 @@ def bootstrap_by_group(
             raise ValueError("bootstrap_by_group got missing cluster labels (None/NaN); give every row its article "
                              "(e.g. its doc_id) first.")
         n_clusters = int(pd.Series(cl).nunique())
-        share = kind == "share" or (kind == "auto" and bool(np.isin(vals, (0.0, 1.0)).all()))
-        est, lo, hi, how = _interval(vals, cl, n_clusters, share=share, n_boot=n_boot, ci=ci,
-                                     random_state=random_state)
+        est, lo, hi, how = _interval(vals, cl, n_clusters, share=kind == "share", clustered=clustered,
+                                     n_boot=n_boot, ci=ci, random_state=random_state)
         key = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip(groups, key)), "estimate": est, "ci_low": lo, "ci_high": hi,
                      "n": len(sub), "n_clusters": n_clusters, "interval": how})
     return pd.DataFrame(rows, columns=[*groups, "estimate", "ci_low", "ci_high", "n", "n_clusters", "interval"])
 
 
-def _interval(vals, clusters, n_clusters: int, *, share: bool, n_boot: int, ci: float, random_state: int):
+def _interval(vals, clusters, n_clusters: int, *, share: bool, clustered: bool, n_boot: int, ci: float,
+              random_state: int):
     nan = float("nan")
     if vals.size == 0:
         return nan, nan, nan, TOO_FEW
     estimate = round_significant(float(vals.mean()))
-    clustered = vals.size > n_clusters
-    if share and not (clustered and n_clusters < MIN_CLUSTERS):
-        deff = design_effect(vals, clusters) if clustered else 1.0
-        low, high = share_interval(float(vals.sum()), vals.size, ci=ci, design_effect=deff)
-        return estimate, low, high, "Wilson" if deff == 1.0 else f"Wilson, design effect {deff:.2f}"
+    if share and not clustered:
+        low, high = share_interval(float(vals.sum()), vals.size, ci=ci)
+        return estimate, low, high, "Wilson"
+    if n_clusters < MIN_CLUSTERS:
+        return estimate, nan, nan, TOO_FEW
+    if share:
+        # No variance (every unit 0, or every unit 1) tells nothing about clustering: assume the worst,
+        # one unit's worth of information per article.
+        deff = design_effect(vals, clusters) if 0 < vals.sum() < vals.size else vals.size / n_clusters
+        low, high = share_interval(float(vals.sum()), vals.size, ci=ci, design_effect=max(deff, 1.0),
+                                   df=n_clusters - 1)
+        return estimate, low, high, f"Wilson, design effect {max(deff, 1.0):.2f}, df {n_clusters - 1}"
     if n_clusters < MIN_CLUSTERS:
         return estimate, nan, nan, TOO_FEW
     _, low, high = bootstrap_mean_ci(vals, clusters=clusters, n_boot=n_boot, ci=ci, random_state=random_state)
@@ -162,7 +183,7 @@ def _interval(vals, clusters, n_clusters: int, *, share: bool, n_boot: int, ci: 
 
 
 def share_interval(successes: float, n: float, *, ci: float = 0.95, method: str = "wilson",
-                   design_effect: float = 1.0) -> tuple[float, float]:
+                   design_effect: float = 1.0, df: int | None = None) -> tuple[float, float]:
     """Interval for a share ``successes / n`` that never collapses at 0 or 1.
 
     Args:
@@ -171,6 +192,8 @@ def share_interval(successes: float, n: float, *, ci: float = 0.95, method: str 
         method: ``"wilson"`` (Wilson 1927) or ``"clopper_pearson"`` (exact, conservative).
         design_effect: Kish's design effect of clustered units (:func:`design_effect`); the interval is
             computed on the effective sample size ``n / design_effect``.
+        df: Degrees of freedom of the design (number of articles - 1): the effective size is shrunk further by
+            ``(z / t_df)^2`` (Korn & Graubard 1998), which matters with few articles.
 
     Returns:
         ``(low, high)`` to 10 significant digits.
@@ -188,8 +211,15 @@ def share_interval(successes: float, n: float, *, ci: float = 0.95, method: str 
     methods = {"wilson": "wilson", "clopper_pearson": "beta"}
     if method not in methods:
         raise ValueError(f"method must be one of {sorted(methods)}, got {method!r}.")
-    low, high = proportion_confint(successes / design_effect, n / design_effect, alpha=1.0 - ci,
-                                   method=methods[method])
+    scale = design_effect
+    if df is not None:
+        from scipy.stats import norm, t
+
+        if df < 1:
+            raise ValueError(f"df must be at least 1, got {df!r}.")
+        q = 1.0 - (1.0 - ci) / 2.0
+        scale *= (t.ppf(q, df) / norm.ppf(q)) ** 2
+    low, high = proportion_confint(successes / scale, n / scale, alpha=1.0 - ci, method=methods[method])
     return round_significant(float(max(low, 0.0))), round_significant(float(min(high, 1.0)))
 
 
@@ -282,33 +312,63 @@ def _pooled_sd(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)))
 
 
+def _paired_statistic(x: np.ndarray, is_a: np.ndarray, pair: np.ndarray, n_pairs: int, single: np.ndarray,
+                      weights: np.ndarray | None = None) -> float:
+    """Within-article difference for shared articles, between-article difference for the others, combined.
+
+    Shared articles give the mean of (A - B) within each article; the others give mean(A-only) - mean(B-only).
+    The two are averaged with weights n_shared and the harmonic size of the unshared groups (their
+    information), so the statistic is 0 in expectation when the country does not matter, whatever the mix
+    of shared and unshared articles. ``weights`` (bootstrap counts per row) resample articles.
+    """
+    w = np.ones_like(x) if weights is None else weights
+    parts, sizes = [], []
+    if n_pairs:
+        signed = np.where(is_a, x, -x)[~single] * w[~single]
+        per_pair = np.bincount(pair, weights=signed, minlength=n_pairs)
+        counts = np.bincount(pair, weights=w[~single], minlength=n_pairs) / 2.0
+        if counts.sum() > 0:
+            parts.append(per_pair.sum() / counts.sum())
+            sizes.append(counts.sum())
+    wa, wb = w * (single & is_a), w * (single & ~is_a)
+    if wa.sum() > 0 and wb.sum() > 0:
+        parts.append((wa @ x) / wa.sum() - (wb @ x) / wb.sum())
+        sizes.append(wa.sum() * wb.sum() / (wa.sum() + wb.sum()))
+    if not parts:
+        return float("nan")
+    return float(np.dot(parts, sizes) / np.sum(sizes))
+
+
 def paired_permutation_test(values, groups, clusters, *, a, b, n_perm: int = 5000, n_boot: int = 2000,
                             ci: float = 0.95, random_state: int = 0) -> dict:
-    """Difference in means between groups ``a`` and ``b`` when some articles belong to both.
+    """Difference between groups ``a`` and ``b`` when some articles belong to both.
 
-    One value per (article, group), e.g. an article's mean sentiment toward each country it mentions. Under
-    the null hypothesis that the group does not matter, the two values of an article in both groups are
-    exchangeable, and so are the labels of articles in only one group: each permutation swaps the pair of a
-    shared article with probability 1/2 and shuffles the labels of the others. Shared articles are thereby
-    compared with themselves, as in a paired test, and nothing is counted twice as independent.
+    One value per (article, group), e.g. an article's mean sentiment toward each country it mentions. The
+    estimate combines the within-article difference of the articles in both groups (a paired comparison)
+    with the difference between the articles in only one (:func:`_paired_statistic`), so nothing is counted
+    twice as independent and the estimate is 0 when the group does not matter. Under that null hypothesis
+    the two values of a shared article are exchangeable, and so are the labels of the others: each
+    permutation swaps a shared pair with probability 1/2 and shuffles the other labels.
 
     Args:
         values, groups, clusters: Equal-length sequences; rows of other groups are ignored.
         a, b: The two groups compared (``a - b``).
         n_perm: Permutations (p-value with the (count + 1) / (n_perm + 1) correction, never 0).
-        n_boot, ci: Interval of the difference: articles resampled (both values of a shared article
-            together); none below :data:`MIN_CLUSTERS` articles.
+        n_boot, ci: Interval of the difference, resampling articles (both values of a shared article
+            together); only when each group has at least :data:`MIN_CLUSTERS` articles.
         random_state: Seed.
 
     Returns:
-        ``difference``, ``ci_low``, ``ci_high``, ``interval``, ``p_value``, ``cohens_d``, ``n_a``, ``n_b``,
-        ``n_shared``; statistics are NaN when a group has fewer than 2 articles.
+        ``difference``, ``ci_low``, ``ci_high``, ``interval``, ``p_value``, ``cohens_d`` (the difference over
+        the pooled SD of the article values), ``n_a``, ``n_b``, ``n_shared``, ``mean_a``, ``mean_b``;
+        statistics are NaN when a group has fewer than 2 articles.
 
     Raises:
-        ValueError: Unequal lengths, NaN values, an article twice in one group, or ``n_perm`` < 1.
+        ValueError: Unequal lengths, NaN values, an article twice in one group, a bad ``ci`` or ``n_perm`` < 1.
     """
     if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
         raise ValueError(f"n_perm must be a whole number of at least 1 (e.g. 5000), got {n_perm!r}.")
+    _check_ci(ci)
     frame = pd.DataFrame({"value": np.asarray(values, dtype=float), "group": list(groups),
                           "cluster": list(clusters)})
     frame = frame[frame["group"].isin([a, b])].reset_index(drop=True)
@@ -320,41 +380,44 @@ def paired_permutation_test(values, groups, clusters, *, a, b, n_perm: int = 500
                          "Aggregate to articles first (sentiment: aggregate_articles).")
     is_a = (frame["group"] == a).to_numpy()
     x = frame["value"].to_numpy()
-    shared = frame.groupby("cluster")["group"].transform("nunique").to_numpy() == 2
+    single = frame.groupby("cluster")["group"].transform("nunique").to_numpy() == 1
+    _, pair = np.unique(frame["cluster"].to_numpy()[~single], return_inverse=True)
+    n_pairs = int(pair.max()) + 1 if pair.size else 0
     nan = float("nan")
+    n_a, n_b = int(is_a.sum()), int((~is_a).sum())
     out = {"difference": nan, "ci_low": nan, "ci_high": nan, "interval": TOO_FEW, "p_value": nan, "cohens_d": nan,
-           "n_a": int(is_a.sum()), "n_b": int((~is_a).sum()), "n_shared": int(shared.sum() // 2)}
-    if out["n_a"] < 2 or out["n_b"] < 2:
-        if out["n_a"] and out["n_b"]:
-            out["difference"] = round_significant(float(x[is_a].mean() - x[~is_a].mean()))
+           "n_a": n_a, "n_b": n_b, "n_shared": n_pairs,
+           "mean_a": round_significant(float(x[is_a].mean())) if n_a else nan,
+           "mean_b": round_significant(float(x[~is_a].mean())) if n_b else nan}
+    observed = _paired_statistic(x, is_a, pair, n_pairs, single)
+    if np.isfinite(observed):
+        out["difference"] = round_significant(observed)
+    if n_a < 2 or n_b < 2 or not np.isfinite(observed):
         return out
-    observed = float(x[is_a].mean() - x[~is_a].mean())
     rng = np.random.default_rng(random_state)
-    _, pair_codes = np.unique(frame["cluster"].to_numpy()[shared], return_inverse=True)
-    single = ~shared
+    pair_rows = ~single
     hits = 0
     for _ in range(n_perm):
         labels = is_a.copy()
-        flip = rng.random(int(pair_codes.max()) + 1 if pair_codes.size else 0) < 0.5
-        labels[shared] = np.where(flip[pair_codes], ~is_a[shared], is_a[shared])
+        if n_pairs:
+            flip = rng.random(n_pairs) < 0.5
+            labels[pair_rows] = np.where(flip[pair], ~is_a[pair_rows], is_a[pair_rows])
         labels[single] = rng.permutation(is_a[single])
-        if abs(x[labels].mean() - x[~labels].mean()) >= abs(observed) - 1e-12:
+        if abs(_paired_statistic(x, labels, pair, n_pairs, single)) >= abs(observed) - 1e-12:
             hits += 1
     sd = _pooled_sd(x[is_a], x[~is_a])
-    out.update(difference=round_significant(observed), p_value=(hits + 1) / (n_perm + 1),
-               cohens_d=round_significant(observed / sd) if sd > 0 else nan)
-    _, codes = np.unique(frame["cluster"].to_numpy(), return_inverse=True)
-    n_clusters = int(codes.max()) + 1
-    if n_clusters >= MIN_CLUSTERS:
-        _check_ci(ci)
-        weights = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_boot)[:, codes]
-        wa, wb = weights * is_a, weights * ~is_a
-        with np.errstate(invalid="ignore", divide="ignore"):
-            boot = (wa @ x) / wa.sum(axis=1) - (wb @ x) / wb.sum(axis=1)
+    out.update(p_value=(hits + 1) / (n_perm + 1), cohens_d=round_significant(observed / sd) if sd > 0 else nan)
+    if min(n_a, n_b) >= MIN_CLUSTERS:
+        _, codes = np.unique(frame["cluster"].to_numpy(), return_inverse=True)
+        n_clusters = int(codes.max()) + 1
+        draws = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_boot)[:, codes]
+        boot = np.array([_paired_statistic(x, is_a, pair, n_pairs, single, w.astype(float)) for w in draws])
         boot = boot[np.isfinite(boot)]
         alpha = (1.0 - ci) / 2.0
         low, high = np.quantile(boot, [alpha, 1.0 - alpha])
-        out.update(ci_low=round_significant(low), ci_high=round_significant(high), interval="cluster bootstrap")
+        out.update(ci_low=round_significant(low), ci_high=round_significant(high),
+                   interval=f"cluster bootstrap ({n_boot - boot.size} of {n_boot} replicates undefined)"
+                   if boot.size < n_boot else "cluster bootstrap")
     return out
 
 
@@ -365,8 +428,28 @@ def _chi2(counts: np.ndarray) -> float:
     return float(terms.sum())
 
 
-def contingency_permutation_test(groups, categories, clusters, *, n_perm: int = 5000,
-                                 random_state: int = 0) -> dict:
+def cramers_v(counts, *, corrected: bool = True) -> float:
+    """Cramér's V of a contingency table; ``corrected`` removes its upward bias in small tables (Bergsma 2013).
+
+    Under independence the plain V of a sparse table is far from 0 (its chi-square is about its degrees of
+    freedom), so the bias-corrected V is the one to read; it is 0 for a table no more associated than chance.
+    """
+    counts = np.asarray(counts, dtype=float)
+    n = counts.sum()
+    r, k = counts.shape
+    if n < 2 or min(r, k) < 2:
+        return float("nan")
+    phi2 = _chi2(counts) / n
+    if not corrected:
+        return float(np.sqrt(phi2 / (min(r, k) - 1)))
+    phi2 = max(0.0, phi2 - (k - 1) * (r - 1) / (n - 1))
+    rc, kc = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
+    denominator = min(kc - 1, rc - 1)
+    return float(np.sqrt(phi2 / denominator)) if denominator > 0 else float("nan")
+
+
+def contingency_permutation_test(groups, categories, clusters, *, n_perm: int = 5000, n_boot: int = 1000,
+                                 ci: float = 0.95, random_state: int = 0) -> dict:
     """Association of group (country) and category (dominant frame) over units clustered in articles.
 
     The statistic is Pearson's chi-square of the group x category table; its p-value comes from permuting
@@ -376,18 +459,21 @@ def contingency_permutation_test(groups, categories, clusters, *, n_perm: int = 
     chi-square distribution does not.
 
     Returns:
-        ``chi2``, ``p_value``, ``dof``, ``cramers_v``, ``n``, ``n_groups``, ``n_categories``,
-        ``share_expected_below_5`` (the cells where the asymptotic test would be unreliable), ``table``
-        (the contingency DataFrame); statistics NaN when fewer than two groups or two categories occur.
+        ``chi2``, ``p_value``, ``dof``, ``cramers_v`` (bias-corrected, :func:`cramers_v`) with ``v_low``,
+        ``v_high`` and ``interval`` (articles resampled; none below :data:`MIN_CLUSTERS` articles),
+        ``cramers_v_raw``, ``n``, ``n_clusters``, ``n_groups``, ``n_categories``, ``share_expected_below_5``
+        (the cells where the asymptotic test would be unreliable), ``table`` (the contingency DataFrame);
+        statistics NaN when fewer than two groups or two categories occur.
     """
     if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
         raise ValueError(f"n_perm must be a whole number of at least 1 (e.g. 5000), got {n_perm!r}.")
     frame = pd.DataFrame({"group": list(groups), "category": list(categories), "cluster": list(clusters)})
     table = pd.crosstab(frame["group"].rename("group"), frame["category"].rename("category"))
     nan = float("nan")
-    out = {"chi2": nan, "p_value": nan, "dof": 0, "cramers_v": nan, "n": int(len(frame)),
-           "n_groups": table.shape[0], "n_categories": table.shape[1], "share_expected_below_5": nan,
-           "table": table}
+    n_clusters = int(frame["cluster"].nunique())
+    out = {"chi2": nan, "p_value": nan, "dof": 0, "cramers_v": nan, "v_low": nan, "v_high": nan, "interval": TOO_FEW,
+           "cramers_v_raw": nan, "n": int(len(frame)), "n_clusters": n_clusters, "n_groups": table.shape[0],
+           "n_categories": table.shape[1], "share_expected_below_5": nan, "table": table}
     if table.shape[0] < 2 or table.shape[1] < 2:
         return out
     counts = table.to_numpy(dtype=float)
@@ -416,8 +502,20 @@ def contingency_permutation_test(groups, categories, clusters, *, n_perm: int = 
         perm = np.bincount(labels[pair_of_unit] * n_c + c_codes, minlength=n_g * n_c).reshape(n_g, n_c)
         if _chi2(perm.astype(float)) >= observed - 1e-9:
             hits += 1
-    v = np.sqrt(observed / (counts.sum() * (min(table.shape) - 1)))
     out.update(chi2=round_significant(observed), p_value=(hits + 1) / (n_perm + 1),
-               dof=int((n_g - 1) * (n_c - 1)), cramers_v=round_significant(float(v)),
+               dof=int((n_g - 1) * (n_c - 1)), cramers_v=round_significant(cramers_v(counts)),
+               cramers_v_raw=round_significant(cramers_v(counts, corrected=False)),
                share_expected_below_5=round_significant(float((expected < 5).mean())))
+    if n_clusters >= MIN_CLUSTERS:
+        _check_ci(ci)
+        _, unit_cluster = np.unique(frame["cluster"].astype(str).to_numpy(), return_inverse=True)
+        cells = g_codes * n_c + c_codes
+        per_cluster = np.zeros((n_clusters, n_g * n_c))
+        np.add.at(per_cluster, (unit_cluster, cells), 1.0)
+        draws = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_boot)
+        boot = np.array([cramers_v((w @ per_cluster).reshape(n_g, n_c)) for w in draws])
+        boot = boot[np.isfinite(boot)]
+        low, high = np.quantile(boot, [(1 - ci) / 2, 1 - (1 - ci) / 2])
+        out.update(v_low=round_significant(float(low)), v_high=round_significant(float(high)),
+                   interval="cluster bootstrap")
     return out

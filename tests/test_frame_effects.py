@@ -67,7 +67,9 @@ def test_shares_are_per_country_means_with_intervals():
     out = frame_shares_by_country(p, pred, n_boot=200).set_index(["country", "frame"])
     assert out.loc[("CHN", "conflict"), "estimate"] == pytest.approx(2 / 3)
     assert out.loc[("JPN", "economic"), "estimate"] == 1.0
-    assert out.loc[("CHN", "conflict"), "ci_low"] <= 2 / 3 <= out.loc[("CHN", "conflict"), "ci_high"]
+    # passages are units clustered in articles: below 10 articles no interval, and the table says so
+    assert np.isnan(out.loc[("CHN", "conflict"), "ci_low"])
+    assert out.loc[("CHN", "conflict"), "interval"] == "too few articles for an interval"
     assert out.loc[("CHN", "conflict"), "n_clusters"] == 3
 
 
@@ -94,7 +96,10 @@ def test_association_matches_a_hand_computed_chi_square():
     res = association(p, scores)
     # Expected counts are all 2: chi2 = 4 * (1^2 / 2) = 2; V = sqrt(2 / 8).
     assert res["chi2"] == pytest.approx(2.0) and res["dof"] == 1
-    assert res["cramers_v"] == pytest.approx(math.sqrt(2 / 8))
+    assert res["cramers_v_raw"] == pytest.approx(math.sqrt(2 / 8))
+    # Bias-corrected (Bergsma 2013): phi2 = 2/8 - 1/7, r = k = 2 - 1/7, V = sqrt(phi2 / (1 - 1/7)) = sqrt(1/8).
+    assert res["cramers_v"] == pytest.approx(math.sqrt(1 / 8))
+    assert res["interval"] == "too few articles for an interval" or res["n_articles"] >= 10
     assert res["table"].loc["CHN", "conflict"] == 3
     single = association(p.assign(country="CHN"), scores)
     assert math.isnan(single["chi2"]) and single["n"] == 8

@@ -167,22 +167,30 @@ def test_holm_reproduces_the_issue_figure():
 
 
 # ------------------------------------------------------------------ outlet groups
-def test_outlet_groups_are_compared_per_country_with_holm_and_unknown_outlets_left_out():
+def test_outlet_groups_are_compared_with_outlets_as_the_unit_and_holm():
     from analysis.sentiment import compare_outlet_groups, summarise_sentiment
 
     rng = np.random.default_rng(6)
-    outlets = ["Reuters"] * 12 + ["Nikkei Asia"] * 12 + ["New Straits Times"] * 12 + ["Some Blog"] * 12
-    articles = pd.DataFrame({"doc_id": [f"d{i}" for i in range(48)], "outlet": outlets, "published": pd.NaT})
-    shift = {"Reuters": 0.0, "Nikkei Asia": 0.0, "New Straits Times": 0.5, "Some Blog": 0.9}
+    outlets = {"wire": ["Reuters", "Associated Press", "Agence France-Presse", "Bloomberg"],
+               "Malaysian": ["New Straits Times", "Bernama", "Malay Mail", "Free Malaysia Today"],
+               "Japanese": ["Nikkei Asia"], "unknown": ["Some Blog"]}
+    shift = {"wire": 0.0, "Malaysian": 0.8, "Japanese": 0.0, "unknown": 0.9}
+    rows = [(g, o) for g, names in outlets.items() for o in names for _ in range(4)]
+    articles = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(rows))], "outlet": [o for _, o in rows],
+                             "published": pd.NaT})
     scores = pd.DataFrame({"doc_id": articles["doc_id"], "country": "CHN",
-                           "mean_score": [shift[o] + rng.normal(0, 0.2) for o in outlets],
+                           "mean_score": [shift[g] + rng.normal(0, 0.1) for g, _ in rows],
                            "share_negative": 0.0, "share_positive": 0.0})
-    tests = compare_outlet_groups(scores, articles, n_perm=999)
-    assert set(zip(tests["group_a"], tests["group_b"])) == {("Japanese", "Malaysian"), ("Japanese", "wire"),
-                                                            ("Malaysian", "wire")}
-    assert (tests["p_holm"] >= tests["p_value"]).all() and (tests["interval"] != TOO_FEW).all()
-    row = tests.set_index(["group_a", "group_b"]).loc[("Malaysian", "wire")]
-    assert row["difference"] > 0.3 and row["p_holm"] < 0.01 and row["ci_low"] > 0
+    tests = compare_outlet_groups(scores, articles, n_perm=999).set_index(["group_a", "group_b"])
+    assert set(tests.index) == {("Japanese", "Malaysian"), ("Japanese", "wire"), ("Malaysian", "wire")}
+    row = tests.loc[("Malaysian", "wire")]
+    assert (row["n_outlets_a"], row["n_outlets_b"], row["n_a"]) == (4, 4, 16)
+    # 4 outlets against 4: 70 ways to split them, so the smallest two-sided p-value is about 2/70
+    assert row["difference"] > 0.6 and 0.02 < row["p_value"] < 0.05
+    assert row["interval"] == "too few outlets for an interval"
+    one_outlet = tests.loc[("Japanese", "wire")]   # a group of one outlet is that outlet: no test
+    assert np.isnan(one_outlet["p_value"]) and np.isnan(one_outlet["p_holm"])
+    assert (tests["p_holm"].dropna() >= tests["p_value"].dropna()).all()
     summary = summarise_sentiment(scores, by=["country", "outlet_group"], articles=articles, measures=["mean_score"])
     assert set(summary["outlet_group"]) == {"Japanese", "Malaysian", "wire", "unknown"}
 

@@ -96,7 +96,7 @@ def test_newsapi_outlets_mostly_known(shared_dataset):
 
 
 @pytest.mark.parametrize("name, outlet, group", [
-    ("theSun (Malaysia) [Bernama]", "Bernama", "wire"),          # a reprint counts for the outlet that wrote it
+    ("theSun (Malaysia) [Bernama]", "Bernama", "Malaysian"),     # a reprint counts for the outlet that wrote it
     ("Daily8 [New Straits Times]", "New Straits Times", "Malaysian"),
     ("The Japan News (Yomiuri Shimbun)", "The Japan News (Yomiuri Shimbun)", "Japanese"),
     ("South China Morning Post", "South China Morning Post", "Chinese/HK"),
@@ -107,12 +107,18 @@ def test_registry_names_the_outlet_and_its_home_country_group(name, outlet, grou
     assert (row["outlet_name"], row["outlet_group"]) == (outlet, group)
 
 
-def test_every_wire_is_in_the_wire_group_and_groups_are_known():
+def test_only_international_wires_form_the_wire_group_and_groups_are_known():
     from analysis.corpus.outlets import OUTLET_GROUPS
 
     reg = load_outlets()
     assert set(reg["group"]) <= set(OUTLET_GROUPS) and (reg["language"] != "").all()
-    assert ((reg["type"] == "wire") == (reg["group"] == "wire")).all()
+    assert (reg.loc[reg["group"] == "wire", "type"] == "wire").all()
+    assert set(reg.loc[reg["group"] == "wire", "outlet"]) == {"Reuters", "Associated Press", "Agence France-Presse",
+                                                              "Bloomberg"}
+    assert set(reg.loc[reg["country"] == "TWN", "group"]) == {"Taiwanese"}  # Taiwan is not China
+    by_outlet = reg.drop_duplicates("outlet").set_index("outlet")["group"]
+    assert (by_outlet["Xinhua"], by_outlet["Bernama"], by_outlet["Kyodo News"]) == ("Chinese/HK", "Malaysian",
+                                                                                    "Japanese")
 
 
 def test_a_registry_without_language_and_group_still_loads():

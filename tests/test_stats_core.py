@@ -219,9 +219,14 @@ _ARTICLES = pd.DataFrame({
     "mean_score": [0.1, 0.3, 0.5, -0.4, 0.0, 0.1, 1.0, 0.8, -1.0, -0.8],
 })
 # Means: CHN 0.3, JPN -0.1, MYS 0.9, USA -0.9. Shared articles: c1 (CHN, JPN), j1 (JPN, MYS), c2 (CHN, USA).
-_PAIRS = {
-    ("CHN", "JPN"): (0.4, 3, 3, 1), ("CHN", "MYS"): (-0.6, 3, 2, 0), ("CHN", "USA"): (1.2, 3, 2, 1),
-    ("JPN", "MYS"): (-1.0, 3, 2, 1), ("JPN", "USA"): (0.8, 3, 2, 0), ("MYS", "USA"): (1.8, 2, 2, 0),
+# The difference combines the within-article difference of shared articles (weight: their number) with
+# the difference between the other articles (weight: the harmonic size n_a n_b / (n_a + n_b)). By hand:
+# CHN-JPN: within c1 0.1 - 0.1 = 0; others 0.4 - (-0.2) = 0.6, weight 1 -> (0 + 0.6) / 2 = 0.3.
+# CHN-USA: within c2 0.3 - (-0.8) = 1.1; others 0.3 - (-1.0) = 1.3, weight 2/3 -> 1.18.
+# JPN-MYS: within j1 -0.4 - 0.8 = -1.2; others 0.05 - 1.0 = -0.95, weight 2/3 -> -1.1.
+_PAIRS = {  # (difference, raw mean a - mean b, n_a, n_b, n_shared)
+    ("CHN", "JPN"): (0.3, 0.4, 3, 3, 1), ("CHN", "MYS"): (-0.6, -0.6, 3, 2, 0), ("CHN", "USA"): (1.18, 1.2, 3, 2, 1),
+    ("JPN", "MYS"): (-1.1, -1.0, 3, 2, 1), ("JPN", "USA"): (0.8, 0.8, 3, 2, 0), ("MYS", "USA"): (1.8, 1.8, 2, 2, 0),
 }
 
 
@@ -233,8 +238,8 @@ def test_compare_countries_reports_every_pair_once_with_hand_values(countries):
     assert pairs == list(combinations(sorted(countries), 2))
     assert len(out) == math.comb(len(countries), 2)
     for row in out.itertuples():
-        diff, n_a, n_b, shared = _PAIRS[(row.country_a, row.country_b)]
-        assert row.difference == pytest.approx(diff)
+        diff, raw, n_a, n_b, shared = _PAIRS[(row.country_a, row.country_b)]
+        assert row.difference == pytest.approx(diff) and row.mean_a - row.mean_b == pytest.approx(raw)
         assert (row.n_a, row.n_b, row.n_shared) == (n_a, n_b, shared)
         a = table.loc[table["country"] == row.country_a, "mean_score"].to_numpy()
         b = table.loc[table["country"] == row.country_b, "mean_score"].to_numpy()
@@ -246,7 +251,7 @@ def test_compare_countries_reports_every_pair_once_with_hand_values(countries):
 def test_compare_countries_follows_the_requested_order_and_sign():
     out = compare_countries(_ARTICLES, countries=["MYS", "CHN", "JPN"], n_perm=50)
     assert list(zip(out["country_a"], out["country_b"])) == [("MYS", "CHN"), ("MYS", "JPN"), ("CHN", "JPN")]
-    assert out["difference"].tolist() == pytest.approx([0.6, 1.0, 0.4])  # mean a - mean b
+    assert out["difference"].tolist() == pytest.approx([0.6, 1.1, 0.3])  # a - b
     assert set(out["measure"]) == {"mean_score"}
 
 
@@ -285,7 +290,8 @@ def test_cramers_v_on_a_non_square_table_uses_min_dimension():
     # The p-value is a permutation p-value (expected counts are small here), near the asymptotic one.
     assert res["p_value"] == pytest.approx(sps.chi2.sf(chi2, 8), abs=0.01)
     assert res["share_expected_below_5"] > 0
-    assert res["cramers_v"] == pytest.approx(v_min)
+    assert res["cramers_v_raw"] == pytest.approx(v_min)
+    assert 0 <= res["cramers_v"] < res["cramers_v_raw"]  # bias-corrected (Bergsma 2013): smaller
     assert (res["n"], res["n_countries"], res["n_frames"]) == (int(n), 3, 5)
     table = res["table"]
     for country, row in _COUNTS.items():
@@ -295,7 +301,7 @@ def test_cramers_v_on_a_non_square_table_uses_min_dimension():
 def test_cramers_v_is_one_for_perfect_association_and_the_p_value_is_the_smallest_a_permutation_gives():
     counts = {"CHN": [200, 0, 0, 0, 0], "JPN": [0, 200, 0, 0, 0], "MYS": [0, 0, 200, 0, 0]}
     res = assess_frame_association(*_passages_and_scores(counts), n_perm=999)
-    assert res["cramers_v"] == pytest.approx(1.0)
+    assert res["cramers_v"] == pytest.approx(1.0) and res["cramers_v_raw"] == pytest.approx(1.0)
     assert res["chi2"] == pytest.approx(600 * 2)  # n * (min(r, c) - 1) for a perfect association
     assert res["p_value"] == pytest.approx(1 / 1000)  # never 0: (count + 1) / (n_perm + 1)
 
@@ -307,7 +313,7 @@ def test_two_by_two_chi_square_has_no_continuity_correction():
     res = assess_frame_association(*_passages_and_scores(counts))
     chi2 = 16 * 40**2 / (8 * 8 * 7 * 9)
     assert res["dof"] == 1 and res["chi2"] == pytest.approx(chi2)
-    assert res["cramers_v"] == pytest.approx(math.sqrt(chi2 / 16))
+    assert res["cramers_v_raw"] == pytest.approx(math.sqrt(chi2 / 16))
 
 
 @pytest.mark.parametrize("n_perm", [0, -5, 2.5, True])

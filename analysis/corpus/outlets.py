@@ -5,8 +5,10 @@ Corpora name the same outlet many ways ("The Guardian", "Guardian",
 domain to one canonical outlet with its home country (ISO 3166 alpha-3, plus
 ``HKG`` for Hong Kong), its ``type`` (:data:`OUTLET_TYPES`), its publication
 ``language`` (ISO 639-1) and its home-country ``group`` for comparisons
-(:data:`OUTLET_GROUPS`; news agencies form the group ``wire`` whatever their
-country). A story an aggregator or another outlet reprints counts for the outlet
+(:data:`OUTLET_GROUPS`): the international wires (Reuters, AP, AFP, Bloomberg) form
+the group ``wire``; a national agency counts for its home country (Xinhua is
+Chinese, Bernama Malaysian, Kyodo and Jiji Japanese), and Taiwan's outlets are a
+group of their own. A story an aggregator or another outlet reprints counts for the outlet
 that wrote it (``"theSun (Malaysia) [Bernama]"`` is Bernama). Nothing is guessed:
 an outlet the registry does not know keeps its own name with country, type,
 language and group ``"unknown"``, and :func:`list_unknown_outlets` lists them
@@ -26,7 +28,7 @@ __all__ = ["OUTLET_TYPES", "OUTLET_GROUPS", "UNKNOWN", "OutletRegistryError", "l
            "list_unknown_outlets"]
 
 OUTLET_TYPES = ("national_daily", "broadcaster", "wire", "state_affiliated", "trade_tech", "aggregator", "other")
-OUTLET_GROUPS = ("Western", "Japanese", "Malaysian", "Chinese/HK", "Singaporean", "wire", "other")
+OUTLET_GROUPS = ("Western", "Japanese", "Malaysian", "Chinese/HK", "Taiwanese", "Singaporean", "wire", "other")
 UNKNOWN = "unknown"
 OUTLETS_PATH = RESOURCES_DIR / "outlets.csv"
 _COLUMNS = ["outlet", "alias", "country", "type"]

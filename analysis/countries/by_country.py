@@ -101,7 +101,7 @@ def attention_shares(articles: pd.DataFrame, mentions: pd.DataFrame, *, sentence
     if long.empty:
         return pd.DataFrame(columns=groups + ATTENTION_COLUMNS)
     table = bootstrap_by_group(long, "_hit", groups + ["country"], cluster="doc_id", n_boot=n_boot, ci=ci,
-                               random_state=random_state, kind="share")
+                               random_state=random_state, kind="share", clustered=unit != "article")
     table = table.rename(columns={"n": "n_units", "n_clusters": "n_articles"})
     table["n_mentioning"] = np.rint(table["estimate"] * table["n_units"]).astype("int64")
     return table[groups + ATTENTION_COLUMNS].reset_index(drop=True)

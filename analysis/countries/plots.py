@@ -59,9 +59,11 @@ def plot_attention(shares: pd.DataFrame, *, group: str | None = None, unit: str 
         x = np.arange(len(groups)) + (k - (len(codes) - 1) / 2) * width
         est = sub["estimate"].to_numpy(dtype=float)
         low, high = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
-        err = np.nan_to_num(np.vstack([est - low, high - est]), nan=0.0)
-        ax.bar(x, est, width=width * 0.95, color=palette[code], label=_label(code, names),
-               yerr=np.clip(err, 0, None), capsize=3, ecolor="black")
+        ax.bar(x, est, width=width * 0.95, color=palette[code], label=_label(code, names))
+        ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(est)  # no bar where the table has no interval
+        if ok.any():
+            err = np.clip(np.vstack([est - low, high - est])[:, ok], 0, None)
+            ax.errorbar(x[ok], est[ok], yerr=err, fmt="none", capsize=3, ecolor="black")
         for xi, e, n in zip(x, est, sub["n_units"]):
             if np.isfinite(e):
                 ax.annotate(f"{int(n)}", (xi, e), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=6)

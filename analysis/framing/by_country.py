@@ -159,7 +159,7 @@ def frame_shares_by_country(passages: pd.DataFrame, predictions: pd.DataFrame, *
         base[by] = base["doc_id"].map(groups.set_index("doc_id")[by]).fillna(UNKNOWN).to_numpy()
     long = pd.concat([base, pred], axis=1).melt(id_vars=["doc_id", *keys], var_name="frame", value_name="present")
     out = bootstrap_by_group(long, "present", [*keys, "frame"], cluster="doc_id", n_boot=n_boot, ci=ci,
-                             random_state=random_state, kind="share")
+                             random_state=random_state, kind="share", clustered=True)
     out = out.assign(unit="(sentence, country) passage", weighting="each passage once")[columns]
     order = {f: i for i, f in enumerate(pred.columns)}
     return out.sort_values([*keys, "frame"], key=lambda s: s.map(order) if s.name == "frame" else s,
@@ -176,8 +176,8 @@ def assess_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, th
     (:func:`analysis.stats.contingency_permutation_test`), not from the chi-square distribution.
 
     Returns:
-        ``{"chi2", "p_value", "dof", "cramers_v", "n", "n_countries", "n_frames", "share_expected_below_5",
-        "test", "table"}`` where ``table`` is the contingency DataFrame; statistics are NaN when fewer than
+        ``{"chi2", "p_value", "dof", "cramers_v"`` (bias-corrected) ``, "v_low", "v_high", "interval",
+        "cramers_v_raw", "n", "n_articles", "n_countries", "n_frames", "share_expected_below_5", "test", "table"}`` where ``table`` is the contingency DataFrame; statistics are NaN when fewer than
         two countries or two frame categories occur.
     """
     _check_aligned(passages, scores, "scores")
@@ -188,7 +188,9 @@ def assess_frame_association(passages: pd.DataFrame, scores: pd.DataFrame, *, th
     table = res.pop("table")
     table.index.name, table.columns.name = "country", "dominant_frame"
     return {"chi2": res["chi2"], "p_value": res["p_value"], "dof": res["dof"], "cramers_v": res["cramers_v"],
-            "n": res["n"], "n_countries": res["n_groups"], "n_frames": res["n_categories"],
+            "v_low": res["v_low"], "v_high": res["v_high"], "interval": res["interval"],
+            "cramers_v_raw": res["cramers_v_raw"], "n": res["n"], "n_articles": res["n_clusters"],
+            "n_countries": res["n_groups"], "n_frames": res["n_categories"],
             "share_expected_below_5": res["share_expected_below_5"],
             "test": "chi-square statistic, permutation by article", "table": table}
 

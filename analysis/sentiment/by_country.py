@@ -16,6 +16,7 @@ import pandas as pd
 from analysis import stats
 from analysis.corpus.groups import GROUP_COLUMNS, article_groups
 from analysis.corpus.outlets import UNKNOWN
+from analysis.numerics import round_significant
 from analysis.sentiment.measure import DEFAULT_SCORER, predict_target_sentiment
 
 __all__ = [
@@ -152,8 +153,8 @@ def summarise_coverage(scored: pd.DataFrame, countries) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["country", "n_mentions", "n_articles", "status"])
 
 
-TEST_COLUMNS = ["country_a", "country_b", "measure", "difference", "ci_low", "ci_high", "interval", "p_value",
-                "p_holm", "cohens_d", "n_a", "n_b", "n_shared", "unit", "test"]
+TEST_COLUMNS = ["country_a", "country_b", "measure", "mean_a", "mean_b", "difference", "ci_low", "ci_high", "interval",
+                "p_value", "p_holm", "cohens_d", "n_a", "n_b", "n_shared", "unit", "weighting", "test"]
 
 
 def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: str = "mean_score",
@@ -165,8 +166,10 @@ def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: 
     p-values are Holm-adjusted over the pairs of the table (``p_holm``).
 
     Returns:
-        DataFrame :data:`TEST_COLUMNS`: ``difference`` (mean a - mean b) with its interval (articles resampled;
-        none below 10 articles, ``interval`` says so), ``p_value`` and ``p_holm``, ``cohens_d``, the articles
+        DataFrame :data:`TEST_COLUMNS`: the two countries' article means, ``difference`` (a - b: the within-article
+        difference of shared articles combined with the difference between the others, 0 when the country does
+        not matter) with its interval (articles resampled; only with 10 articles per country, ``interval`` says
+        so), ``p_value`` and ``p_holm``, ``cohens_d``, the articles
         per country and shared, and the ``unit`` of the test. NaN statistics when a country has < 2 articles.
     """
     present = sorted(article_scores["country"].unique()) if countries is None else list(countries)
@@ -177,14 +180,17 @@ def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: 
                                             random_state=random_state)
         rows.append({"country_a": a, "country_b": b, "measure": measure, **res,
                      "unit": "article (its mean over its units of the country)",
+                     "weighting": "shared articles: within-article difference; others: between articles; "
+                                  "combined by their numbers",
                      "test": "restricted permutation (shared articles paired)"})
     table = pd.DataFrame(rows, columns=TEST_COLUMNS)
     table["p_holm"] = stats.holm(table["p_value"])
     return table
 
 
-GROUP_TEST_COLUMNS = ["country", "by", "group_a", "group_b", "difference", "ci_low", "ci_high", "interval", "p_value",
-                      "p_holm", "cohens_d", "n_a", "n_b", "unit", "test"]
+GROUP_TEST_COLUMNS = ["country", "by", "group_a", "group_b", "mean_a", "mean_b", "difference", "ci_low", "ci_high",
+                      "interval", "p_value", "p_holm", "cohens_d", "n_a", "n_b", "n_outlets_a", "n_outlets_b", "unit",
+                      "weighting", "test"]
 
 
 def compare_outlet_groups(article_scores: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outlet_group",
@@ -192,48 +198,80 @@ def compare_outlet_groups(article_scores: pd.DataFrame, articles: pd.DataFrame, 
                           n_boot: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """For each country, the difference in article-level ``measure`` between each pair of outlet groups.
 
-    An article belongs to one outlet, so the groups are independent samples of articles
-    (:func:`analysis.stats.permutation_test`); the interval resamples articles within each group and is given
-    from 10 articles per group up. ``p_holm`` adjusts over every comparison of the table.
+    The question is about groups of outlets, and articles of one outlet resemble each other, so the outlet is
+    the unit of inference: the permutation test moves whole outlets between the two groups (a group of one
+    outlet cannot be tested: it is that outlet), and the interval resamples outlets within each group, given
+    only with :data:`analysis.stats.MIN_CLUSTERS` outlets per group. ``p_holm`` adjusts over every comparison of
+    the table. Articles of outlets the registry does not know (``"unknown"``) are left out.
 
     Args:
         article_scores: :func:`aggregate_articles` output.
         articles: Articles table (``doc_id, outlet, published``) for :func:`analysis.corpus.groups.article_groups`.
-        by: ``"outlet_group"`` (home-country group), ``"outlet_type"``, ``"outlet"`` or ``"period"``.
-        min_articles: Groups with fewer articles of the country are left out (and not tested), and so are
-            articles whose outlet the registry does not know (``"unknown"`` is not an outlet group).
+        by: ``"outlet_group"`` (home-country group) or ``"outlet_type"``.
+        min_articles: Groups with fewer articles of the country are left out.
 
     Returns:
         DataFrame :data:`GROUP_TEST_COLUMNS`.
     """
     groups = article_groups(articles)
-    if by not in groups.columns or by == "doc_id":
-        raise ValueError(f"by must be one of {list(groups.columns[1:])}, got {by!r}.")
-    table = article_scores.merge(groups[["doc_id", by]], on="doc_id", how="left")
+    if by not in ("outlet_group", "outlet_type", "outlet_country", "outlet_language"):
+        raise ValueError(f"by must be an attribute of outlets (outlet_group, outlet_type, ...), got {by!r}.")
+    table = article_scores.merge(groups[["doc_id", "outlet", by]], on="doc_id", how="left")
+    table[[by, "outlet"]] = table[[by, "outlet"]].fillna(UNKNOWN)
     present = sorted(table["country"].unique()) if countries is None else list(countries)
     rows = []
     for country in present:
-        sub = table[table["country"] == country]
+        sub = table[(table["country"] == country) & (table[by] != UNKNOWN)]
         sizes = sub.groupby(by)["doc_id"].nunique()
-        kept = sorted(g for g, n in sizes.items() if n >= min_articles and g != UNKNOWN)
+        kept = sorted(g for g, n in sizes.items() if n >= min_articles)
         for ga, gb in combinations(kept, 2):
-            x = sub.loc[sub[by] == ga, measure].to_numpy(float)
-            y = sub.loc[sub[by] == gb, measure].to_numpy(float)
-            res = stats.permutation_test(x, y, n_perm=n_perm, random_state=random_state)
-            low = high = float("nan")
-            interval = stats.TOO_FEW
-            if min(len(x), len(y)) >= stats.MIN_CLUSTERS:
-                rng = np.random.default_rng(random_state)
-                boot = [rng.choice(x, len(x)).mean() - rng.choice(y, len(y)).mean() for _ in range(n_boot)]
-                low, high = (stats.round_significant(float(q)) for q in np.quantile(boot, [0.025, 0.975]))
-                interval = "bootstrap of articles within each group"
-            rows.append({"country": country, "by": by, "group_a": ga, "group_b": gb,
-                         "difference": res["difference"], "ci_low": low, "ci_high": high, "interval": interval,
-                         "p_value": res["p_value"], "cohens_d": res["cohens_d"], "n_a": res["n_a"],
-                         "n_b": res["n_b"], "unit": "article (its mean over its units of the country)",
-                         "test": "permutation (articles are in one outlet group each)"})
+            pair = sub[sub[by].isin([ga, gb])]
+            res = _outlet_permutation(pair, by, ga, measure, n_perm=n_perm, n_boot=n_boot, random_state=random_state)
+            rows.append({"country": country, "by": by, "group_a": ga, "group_b": gb, **res,
+                         "unit": "article (its mean over its units of the country)",
+                         "weighting": "each article once; outlets are the unit of the test and the interval",
+                         "test": "permutation of outlets between the groups"})
     out = pd.DataFrame(rows, columns=GROUP_TEST_COLUMNS)
     out["p_holm"] = stats.holm(out["p_value"]) if len(out) else out["p_value"]
+    return out
+
+
+def _outlet_permutation(pair: pd.DataFrame, by: str, group_a, measure: str, *, n_perm: int, n_boot: int,
+                        random_state: int) -> dict:
+    x = pair[measure].to_numpy(float)
+    outlet_codes, outlets = pd.factorize(pair["outlet"])
+    outlet_in_a = pair.groupby(outlet_codes)[by].first().reindex(range(len(outlets))).to_numpy() == group_a
+    in_a = outlet_in_a[outlet_codes]
+    n_oa, n_ob = int(outlet_in_a.sum()), int((~outlet_in_a).sum())
+    nan = float("nan")
+    mean_a, mean_b = float(x[in_a].mean()), float(x[~in_a].mean())
+    observed = mean_a - mean_b
+    sd = np.sqrt(((in_a.sum() - 1) * x[in_a].var(ddof=1) + ((~in_a).sum() - 1) * x[~in_a].var(ddof=1))
+                 / (len(x) - 2)) if min(in_a.sum(), (~in_a).sum()) >= 2 else nan
+    out = {"mean_a": round_significant(mean_a), "mean_b": round_significant(mean_b),
+           "difference": round_significant(observed), "ci_low": nan, "ci_high": nan,
+           "interval": "too few outlets for an interval", "p_value": nan,
+           "cohens_d": round_significant(observed / sd) if sd and np.isfinite(sd) and sd > 0 else nan,
+           "n_a": int(in_a.sum()), "n_b": int((~in_a).sum()), "n_outlets_a": n_oa, "n_outlets_b": n_ob}
+    rng = np.random.default_rng(random_state)
+    if min(n_oa, n_ob) >= 2:
+        hits = 0
+        for _ in range(n_perm):
+            labels = rng.permutation(outlet_in_a)[outlet_codes]
+            if abs(x[labels].mean() - x[~labels].mean()) >= abs(observed) - 1e-12:
+                hits += 1
+        out["p_value"] = (hits + 1) / (n_perm + 1)
+    if min(n_oa, n_ob) >= stats.MIN_CLUSTERS:
+        boot = []
+        a_codes, b_codes = np.flatnonzero(outlet_in_a), np.flatnonzero(~outlet_in_a)
+        sums = np.bincount(outlet_codes, weights=x, minlength=len(outlets))
+        counts = np.bincount(outlet_codes, minlength=len(outlets)).astype(float)
+        for _ in range(n_boot):
+            da, db = rng.choice(a_codes, a_codes.size), rng.choice(b_codes, b_codes.size)
+            boot.append(sums[da].sum() / counts[da].sum() - sums[db].sum() / counts[db].sum())
+        low, high = np.quantile(boot, [0.025, 0.975])
+        out.update(ci_low=round_significant(float(low)), ci_high=round_significant(float(high)),
+                   interval="bootstrap of outlets within each group")
     return out
 
 

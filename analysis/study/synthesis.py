@@ -5,8 +5,8 @@
 aggregates them by country with one seed into long tables; it runs no
 instrument, so its numbers are those the notebooks reported.
 :func:`portrait_table` turns them into one readable column per country, and
-:func:`differences` lists which country contrasts are statistically
-distinguishable and which are not.
+:func:`differences` gives each contrast's effect size with its interval and
+Holm-adjusted p-value.
 """
 
 from __future__ import annotations
@@ -176,8 +176,9 @@ def differences(p: Portraits) -> pd.DataFrame:
     """
     rows = []
     for _, r in p.sentiment_tests.iterrows():
-        if np.isfinite(r["difference"]) and np.isfinite(r["cohens_d"]):
-            value = f"{r['difference']:+.2f} {_bracket(r['ci_low'], r['ci_high'])} (d={r['cohens_d']:.2f})"
+        if np.isfinite(r["difference"]):
+            d = f"d={r['cohens_d']:.2f}" if np.isfinite(r["cohens_d"]) else "d n/a"
+            value = f"{r['difference']:+.2f} {_bracket(r['ci_low'], r['ci_high'])} ({d})"
         else:
             value = "n/a"
         note = ("fewer than 2 articles for a country: no test" if not np.isfinite(r["p_value"]) else
@@ -188,14 +189,16 @@ def differences(p: Portraits) -> pd.DataFrame:
     ft = p.frame_test
     v = ft.get("cramers_v", float("nan"))
     share = ft.get("share_expected_below_5", float("nan"))
-    rows.append({"comparison": "dominant frame by country", "statistic": "Cramér's V (permutation by article)",
-                 "value": f"V={v:.2f}" if np.isfinite(v) else "n/a", "p_value": ft.get("p_value", float("nan")),
+    rows.append({"comparison": "dominant frame by country",
+                 "statistic": "Cramér's V, bias-corrected [95% interval] (permutation by article)",
+                 "value": f"V={v:.2f} {_bracket(ft.get('v_low', np.nan), ft.get('v_high', np.nan))}"
+                 if np.isfinite(v) else "n/a", "p_value": ft.get("p_value", float("nan")),
                  "note": "fewer than two countries or frames: no test" if not np.isfinite(v) else
                  f"{int(ft['n'])} passages; {share:.0%} of expected counts below 5 (hence the permutation test)"})
     out = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
     out["p_value"] = out["p_value"].astype(float)
     out["p_holm"] = holm(out["p_value"])
-    return out.round({"p_value": 3, "p_holm": 3})
+    return out.round({"p_value": 4, "p_holm": 4})  # a permutation p-value is never 0: keep its resolution
 
 
 def _bracket(low, high) -> str:
@@ -244,9 +247,11 @@ def plot_portraits(p: Portraits):
             continue
         x = np.arange(len(top)) + j * width
         # Intervals need not contain the estimate; never draw negative bars; none where there is no interval.
-        err = [(sub["estimate"] - sub["ci_low"]).clip(lower=0).fillna(0),
-               (sub["ci_high"] - sub["estimate"]).clip(lower=0).fillna(0)]
-        ax.bar(x, sub["estimate"], width, yerr=err, color=colours[c], capsize=2, label=names.get(c, c))
+        ax.bar(x, sub["estimate"], width, color=colours[c], label=names.get(c, c))
+        ok = (sub["ci_low"].notna() & sub["ci_high"].notna()).to_numpy()
+        if ok.any():
+            err = [(sub["estimate"] - sub["ci_low"]).clip(lower=0)[ok], (sub["ci_high"] - sub["estimate"]).clip(lower=0)[ok]]
+            ax.errorbar(x[ok], sub["estimate"][ok], yerr=err, fmt="none", ecolor="black", capsize=2)
         for xi, (est, n) in zip(x, zip(sub["estimate"], sub["n"])):
             if np.isfinite(est):
                 ax.annotate(f"{int(n)}", (xi, est), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=6)

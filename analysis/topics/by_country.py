@@ -136,7 +136,7 @@ def topic_shares_by_country(mentions: pd.DataFrame, document_topics: pd.DataFram
     for topic in sorted(document_topics["topic"].unique()):
         part = linked.assign(in_topic=(linked["topic"] == topic).astype(float), topic=int(topic))
         est = bootstrap_by_group(part, "in_topic", groups, cluster="doc_id", n_boot=n_boot, random_state=random_state,
-                                 kind="share")
+                                 kind="share", clustered=True)
         frames.append(est.assign(topic=int(topic), topic_label=labels[topic]))
     out = pd.concat(frames, ignore_index=True).rename(columns={"estimate": "share", "n": "n_mentions",
                                                                 "n_clusters": "n_docs"})
@@ -233,15 +233,20 @@ def topic_prevalence_effects(mentions: pd.DataFrame, document_topics: pd.DataFra
     boot = np.stack([_weighted_fit(x, y, w, k) for w in weights])            # (n_boot, k, topics)
     valid = ~np.isnan(boot).any(axis=(1, 2))
     alpha = (1 - ci) / 2
-    enough = len(docs) >= MIN_CLUSTERS  # below, the bootstrap range is the data's range: no interval
-    lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any() and enough
+    lo, hi = (np.quantile(boot[valid], [alpha, 1 - alpha], axis=0) if valid.any()
               else np.full((2, k, len(topic_ids)), np.nan))
+    # An interval needs 10 articles for the country and for the reference: below, the bootstrap range is
+    # the data's range.
+    n_docs = units.groupby("country")["doc_id"].nunique()
+    enough = {c: min(n_docs.get(c, 0), n_docs.get(reference, 0)) >= MIN_CLUSTERS for c in others}
     rows = []
     for i, topic in enumerate(topic_ids):
         for j, country in enumerate(others):
+            ok = enough[country]
             rows.append({"topic": int(topic), "topic_label": labels[topic], "country": country,
-                         "reference": reference, "estimate": float(est[j, i]), "ci_low": float(lo[j, i]),
-                         "ci_high": float(hi[j, i]), "interval": "cluster bootstrap" if enough else TOO_FEW,
+                         "reference": reference, "estimate": float(est[j, i]),
+                         "ci_low": float(lo[j, i]) if ok else np.nan, "ci_high": float(hi[j, i]) if ok else np.nan,
+                         "interval": "cluster bootstrap" if ok else TOO_FEW,
                          "n_units": int((units["country"] == country).sum()),
                          "n_docs": int(units.loc[units["country"] == country, "doc_id"].nunique()),
                          "n_boot_valid": int(valid.sum()), "controls": controls})

@@ -27,7 +27,7 @@ def plot_topic_shares(shares: pd.DataFrame, *, title: str = "Topic share within 
     countries = list(dict.fromkeys(shares["country"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 2) + 1.2))
     _dodge(ax, shares, labels, countries, "share")
-    ax.set_xlabel("share of the country's mentions in topic (95% cluster-bootstrap CI)")
+    ax.set_xlabel("share of the country's mentions in topic (95% interval; none below 10 articles)")
     ax.set_xlim(-0.02, 1.02)
     ax.set_title(title)
     return fig
@@ -44,7 +44,7 @@ def plot_topic_effects(effects: pd.DataFrame, *, title: str | None = None):
     _dodge(ax, effects, labels, countries, "estimate")
     ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
     ref = effects["reference"].iloc[0] if len(effects) else "reference"
-    ax.set_xlabel(f"difference in topic prevalence vs {ref} (95% cluster-bootstrap CI)")
+    ax.set_xlabel(f"difference in topic prevalence vs {ref} (95% cluster-bootstrap interval; none below 10 articles)")
     ax.set_title(title or f"Topic prevalence by country (controls: {effects['controls'].iloc[0] if len(effects) else 'none'})")
     return fig
 
@@ -56,7 +56,10 @@ def _dodge(ax, table, labels, countries, value):
         sub = table[table["country"] == country].set_index("topic_label").reindex(labels)
         y = np.arange(len(labels)) - 0.4 + step * (i + 0.5)
         err = np.vstack([sub[value] - sub["ci_low"], sub["ci_high"] - sub[value]]).clip(min=0)
-        ax.errorbar(sub[value], y, xerr=err, fmt="o", ms=4, capsize=2, label=country, color=colours.get(country))
+        n_col = "n_mentions" if "n_mentions" in table.columns else "n_units"
+        n = int(table.loc[table["country"] == country, n_col].max()) if n_col in table.columns else None
+        label = country if n is None else f"{country} (n={n})"
+        ax.errorbar(sub[value], y, xerr=err, fmt="o", ms=4, capsize=2, label=label, color=colours.get(country))
     ax.set_yticks(np.arange(len(labels)), labels)
     ax.invert_yaxis()
     ax.set_ylabel("topic")
