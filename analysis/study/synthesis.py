@@ -184,7 +184,7 @@ def differences(p: Portraits) -> pd.DataFrame:
         note = ("fewer than 2 articles for a country: no test" if not np.isfinite(r["p_value"]) else
                 f"{int(r['n_a'])} and {int(r['n_b'])} articles, {int(r['n_shared'])} shared (paired)")
         rows.append({"comparison": f"sentiment {r['country_a']} - {r['country_b']}",
-                     "statistic": "difference in mean [95% interval] (Cohen's d)", "value": value,
+                     "statistic": "difference, shared articles paired [95% interval] (Cohen's d)", "value": value,
                      "p_value": r["p_value"], "note": note})
     ft = p.frame_test
     v = ft.get("cramers_v", float("nan"))
