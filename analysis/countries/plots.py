@@ -132,7 +132,10 @@ def plot_co_mentions(co: pd.DataFrame, *, value: str = "lift"):
         bound = max(float(np.max(np.abs(np.log(positive)))) if positive.size else 0.0, np.log(2.0))
         shown = np.where(never | ~np.isfinite(raw), np.nan, raw)
         image = ax.imshow(shown, cmap="RdBu_r", norm=LogNorm(vmin=np.exp(-bound), vmax=np.exp(bound)))
-        fig.colorbar(image, ax=ax, label="lift (1 = chance; log scale)")
+        bar = fig.colorbar(image, ax=ax, label="lift (1 = chance; log scale)")
+        ticks = [t for t in (1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16) if np.exp(-bound) <= t <= np.exp(bound)]
+        bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+        bar.minorticks_off()
     else:
         image = ax.imshow(np.where(never, np.nan, raw), cmap="Greys")
         fig.colorbar(image, ax=ax, label=value)

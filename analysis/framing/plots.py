@@ -49,6 +49,7 @@ def plot_frame_heatmap(shares: pd.DataFrame, *, countries=None, frames=None, lab
     ax.set_yticks(range(len(countries)), countries)
     ax.set_xlabel("frame")
     ax.set_ylabel("country mentioned in passage")
-    fig.colorbar(im, ax=ax, label="share of passages (cell: share [95% interval], or n passages below 10 articles)")
+    fig.colorbar(im, ax=ax, label="share of passages")
+    ax.set_title("cell: share [95% interval]; share and n passages where there are < 10 articles; – none", fontsize=8)
     fig.tight_layout()
     return fig
