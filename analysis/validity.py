@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis.numerics import round_significant
 from analysis.paths import RESOURCES_DIR
+from analysis.stats import TOO_FEW
 
 __all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups", "cluster_interval", "validation_row", "load_indomain_validation", "format_cell"]
 
@@ -152,5 +153,5 @@ def format_cell(value, low, high) -> str:
     if not np.isfinite(value):
         return "n/a"
     if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{value:.3f} (too few articles for an interval)"
+        return f"{value:.3f} ({TOO_FEW})"
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"

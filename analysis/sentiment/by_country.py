@@ -17,6 +17,7 @@ from analysis import stats
 from analysis.corpus.groups import GROUP_COLUMNS, article_groups
 from analysis.corpus.outlets import UNKNOWN
 from analysis.numerics import round_significant
+from analysis.validity import format_cell
 from analysis.sentiment.measure import DEFAULT_SCORER, predict_target_sentiment
 
 __all__ = [
@@ -326,14 +327,6 @@ def find_disagreements(target_scored: pd.DataFrame, vader_scored: pd.DataFrame, 
     return crosstab, diff[cols].reset_index(drop=True)
 
 
-def _cell(estimate, low, high) -> str:
-    if not np.isfinite(estimate):
-        return "n/a"
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{estimate:.3f} ({stats.TOO_FEW})"
-    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
-
-
 def sensitivity_table(primary: pd.DataFrame, sensitivity: pd.DataFrame, *, measure: str = "mean_score",
                       labels=("direct references", "incl. proxies")) -> pd.DataFrame:
     """Two :func:`summarise_sentiment` results side by side for one measure (e.g. direct vs all references).
@@ -345,7 +338,7 @@ def sensitivity_table(primary: pd.DataFrame, sensitivity: pd.DataFrame, *, measu
     for label, table in zip(labels, (primary, sensitivity)):
         sub = table[table["measure"] == measure]
         part = pd.DataFrame({"country": sub["country"].to_numpy(), f"n ({label})": sub["n"].to_numpy(),
-                             label: [_cell(e, lo, hi) for e, lo, hi in zip(sub["estimate"], sub["ci_low"],
+                             label: [format_cell(e, lo, hi) for e, lo, hi in zip(sub["estimate"], sub["ci_low"],
                                                                            sub["ci_high"])]})
         out = part if out is None else out.merge(part, on="country", how="outer")
     return out.sort_values("country", kind="stable").reset_index(drop=True)
