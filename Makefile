@@ -17,7 +17,7 @@ export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 export TQDM_DISABLE := 1
 
-.PHONY: study test unit notebooks setup rerun bench lock clean-cache
+.PHONY: study test unit notebooks setup rerun ai-news bench lock clean-cache
 
 study: $(STAMP)
 	$(PY) -m analysis run --corpus $(CORPUS) --out $(OUT) --write-back
@@ -56,6 +56,11 @@ $(STAMP): pyproject.toml requirements-lock.txt
 # Rerun the whole study on your own corpus: make rerun CORPUS=path/to/articles.csv NAME=mystudy
 rerun: $(STAMP)
 	$(PY) -m analysis run --corpus $(CORPUS) --out reports/$(NAME)
+
+# The study on real AI news, from ../shared/datasets/ai_news_portrayal_dev (not shipped): builds the corpus
+# under data/external/ai_news/ (git-ignored) and renders reports/ai_news/, which quotes at most 30 words a passage.
+ai-news: $(STAMP)
+	$(PY) -m analysis ai-news --out reports/ai_news
 
 bench: $(STAMP)
 	for script in bench/*.py; do $(PY) $$script || exit 1; done

@@ -17,11 +17,15 @@ from analysis.numerics import round_significant
 from analysis.paths import RESOURCES_DIR
 from analysis.stats import TOO_FEW
 
-__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups", "cluster_interval", "validation_row", "load_indomain_validation", "format_cell"]
+__all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups", "cluster_interval", "validation_row", "load_indomain_validation", "format_cell",
+           "CODED_SENTENCES", "sentence_key", "coded_sentence_keys", "write_coded_sentence_keys", "mark_coded",
+           "coded_note", "SHINGLE_WORDS", "sentence_shingles"]
 
 VALIDATION_COLUMNS = ["instrument", "data", "split", "metric", "n", "ours", "ours_low", "ours_high", "anchor",
                       "anchor_value", "note"]
 VALIDITY_DIR = RESOURCES_DIR / "validity"
+#: sha256 keys of the coded sentences the in-domain heads were fitted on (stand-off: no text is stored).
+CODED_SENTENCES = VALIDITY_DIR / "coded_sentences.csv"
 
 
 def grouped_folds(groups, n_splits: int) -> np.ndarray:
@@ -155,3 +159,89 @@ def format_cell(value, low, high) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
         return f"{value:.3f} ({TOO_FEW})"
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+#: Words per shingle of :func:`sentence_shingles` (a sentence shorter than this is one shingle).
+SHINGLE_WORDS = 8
+
+
+def _normal_words(text) -> list[str]:
+    return str(text).lower().split()
+
+
+def sentence_key(text: str) -> str:
+    """Identity of a sentence across corpora: sha256 of its lower-cased words joined by single spaces.
+
+    The same normalisation as the de-duplication of coded rounds (:func:`analysis.annotation.gold.load_gold`), so a
+    sentence re-found in another copy of a story has the same key.
+    """
+    import hashlib
+
+    return hashlib.sha256(" ".join(_normal_words(text)).encode("utf-8")).hexdigest()
+
+
+def sentence_shingles(text: str, *, size: int = SHINGLE_WORDS) -> set[str]:
+    """Short hashes (12 hex digits) of every run of ``size`` lower-cased words (the whole sentence when shorter).
+
+    Two corpora split the same passage into sentences differently (a headline joined to its dateline, a quote
+    cut at an ellipsis); runs of words survive that, so a sentence that shares one run with a coded sentence
+    overlaps it.
+    """
+    import hashlib
+
+    words = _normal_words(text)
+    runs = [words] if len(words) < size else [words[i:i + size] for i in range(len(words) - size + 1)]
+    return {hashlib.sha256(" ".join(r).encode("utf-8")).hexdigest()[:12] for r in runs if r}
+
+
+def coded_sentence_keys(gold: pd.DataFrame) -> pd.DataFrame:
+    """The shingles of every coded (sentence, country): ``shingle, country``, sorted and unique (no text).
+
+    Args:
+        gold: The coded items (:func:`analysis.annotation.gold.load_gold`), which the in-domain heads are fitted
+            on (``bench/indomain_validity.py --write-heads``).
+    """
+    rows = {(h, c) for text, c in zip(gold["sentence"], gold["country"]) for h in sentence_shingles(text)}
+    return pd.DataFrame(sorted(rows), columns=["shingle", "country"])
+
+
+def write_coded_sentence_keys(gold: pd.DataFrame, path: str | Path = CODED_SENTENCES) -> Path:
+    """Write :func:`coded_sentence_keys` to ``path`` (the committed list the study checks corpora against)."""
+    from analysis.io import atomic_write_bytes
+
+    table = coded_sentence_keys(gold)
+    atomic_write_bytes(Path(path), table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return Path(path)
+
+
+def mark_coded(table: pd.DataFrame, *, text: str = "sentence", country: str = "country",
+               path: str | Path = CODED_SENTENCES) -> pd.Series:
+    """True for each row whose sentence overlaps a coded sentence of the same country (the heads' training data).
+
+    A corpus that overlaps the coded data (the development corpora do) gets, on those sentences, scores from a
+    model that has seen their codes; they fit the codes better than new text would. Counting them, and repeating
+    a comparison without them, shows how much a result leans on them. Overlap means one shared run of
+    :data:`SHINGLE_WORDS` words (:func:`sentence_shingles`), so a sentence split differently from the coded one
+    is still found; a sentence that merely quotes six words of a coded one is flagged too (the safe side).
+
+    Raises:
+        ValueError: ``table`` lacks the ``text`` or ``country`` column.
+    """
+    missing = [c for c in (text, country) if c not in table.columns]
+    if missing:
+        raise ValueError(f"mark_coded: column(s) {missing} not in the table (columns: {list(table.columns)}).")
+    keys = pd.read_csv(path, dtype=str)
+    known = set(zip(keys["shingle"], keys["country"]))
+    flags = [any((h, str(c)) in known for h in sentence_shingles(t)) for t, c in zip(table[text], table[country])]
+    return pd.Series(flags, index=table.index, name="coded_for_training", dtype=bool)
+
+
+def coded_note(table: pd.DataFrame, coded: pd.Series, *, unit: str = "mentions") -> str:
+    """One line: how many rows (and articles) of ``table`` overlap the coded sentences the heads were fitted on."""
+    n, k = int(coded.sum()), len(coded)
+    if n == 0:
+        return (f"None of the {k} {unit} overlaps the coded sentences the in-domain heads were fitted on: every "
+                "score is out of sample.")
+    docs = table.loc[coded, "doc_id"].nunique() if "doc_id" in table.columns else 0
+    return (f"{n} of {k} {unit} ({n / k:.0%}, in {docs} articles) overlap coded sentences the in-domain heads were "
+            "fitted on: their scores are in sample. The comparison is repeated without them.")

@@ -68,3 +68,13 @@ def test_newsapi_rerun_renders(browser, newsapi_report):
     _check_index(browser, newsapi_report)
     _check_synthesis(browser, newsapi_report)
     assert (newsapi_report / "figures" / "synthesis_portraits.csv").is_file()
+
+
+def test_committed_ai_news_report_index_and_synthesis(browser):
+    """The real-corpus study (issue 15: ``reports/ai_news/`` renders and passes the browser test)."""
+    from analysis.study.ai_news import AI_NEWS_REPORT
+
+    _check_index(browser, AI_NEWS_REPORT)
+    _check_synthesis(browser, AI_NEWS_REPORT)
+    body = browser.find_element("tag name", "body").text
+    assert "What the corrections change" in body and "asia_leads" in body

@@ -47,6 +47,19 @@ def test_volatile_metadata_is_removed():
     assert strip_volatile_metadata(nb) == {"metadata": {"kernelspec": {}}, "cells": [{"metadata": {"tags": ["a"]}}]}
 
 
+def test_injected_paths_lose_the_project_root_and_other_cells_keep_theirs():
+    from analysis.paths import PROJECT_ROOT
+
+    injected = f'corpus_path = "{PROJECT_ROOT}/data/external/ai_news/articles.csv"\nseed = 1\n'
+    own = f'print("{PROJECT_ROOT}/x")'
+    nb = {"metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "source": injected, "outputs": []},
+        {"cell_type": "code", "metadata": {}, "source": own, "outputs": []}]}
+    cells = strip_volatile_metadata(nb)["cells"]
+    assert cells[0]["source"] == 'corpus_path = "data/external/ai_news/articles.csv"\nseed = 1\n'
+    assert cells[1]["source"] == own
+
+
 def test_failing_notebook_is_named_with_its_cell_and_earlier_outputs_survive(tmp_path):
     books, out = tmp_path / "nb", tmp_path / "out"
     books.mkdir()
@@ -124,7 +137,7 @@ def test_every_option_the_runner_injects_reaches_a_notebook_that_declares_it(tmp
     from analysis.study.runner import OPTION_OF, declared_parameters
 
     full = RunConfig(corpus=tmp_path / "c.csv", out=tmp_path / "o", seed=1, countries=["CHN"],
-                     codebook=tmp_path / "b.json", unit="sentence", dayfirst=True).parameters()
+                     codebook=tmp_path / "b.json", unit="sentence", dayfirst=True, quote_words=12).parameters()
     assert set(full) == set(OPTION_OF)
     declared = {book.stem: set(declared_parameters(book)) for book in list_notebooks()}
     for name in full:

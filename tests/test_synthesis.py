@@ -111,3 +111,51 @@ def test_validity_summary_scores_the_frame_scorer_the_study_uses():
                 main.loc[main["scorer"] == "dictionary", "macro_f1"].iloc[0], abs=5e-4)
     narrative = default[default["data"] == "narrative_frames_climate"]
     assert narrative["note"].str.contains("default pooling").all()  # the pooling the study uses
+
+
+def test_portrait_quotes_evidence_in_few_words_with_outlet_and_link():
+    long = "Officials said " + " ".join(f"w{i}" for i in range(40)) + " China " + " ".join(f"v{i}" for i in range(40))
+    p_ = _portraits()
+    p_.evidence = pd.DataFrame([
+        dict(country="CHN", direction="most_negative", doc_id="d1", outlet="BBC", url="https://bbc.co.uk/x",
+             alias="China", sentence=long),
+        dict(country="CHN", direction="most_positive", doc_id="d2", outlet="", url="", alias="China",
+             sentence="China wins.")])
+    table = portrait_table(p_, quote_words=10)
+    negative = table.loc["most negative mention", "China"]
+    assert negative.endswith("(BBC, https://bbc.co.uk/x)") and "China" in negative
+    quoted = negative[negative.index("\u201c") + 1:negative.index("\u201d")]
+    assert len([w for w in quoted.split() if w != "\u2026"]) == 10
+    assert table.loc["most positive mention", "China"] == "\u201cChina wins.\u201d (d2)"  # no outlet: the key
+    whole = portrait_table(p_, quote_words=None).loc["most negative mention", "China"]
+    assert long in whole
+
+
+def _scored(rows):
+    return pd.DataFrame(rows, columns=["doc_id", "country", "score"])
+
+
+def test_naive_tests_treat_mentions_as_independent_and_corrections_show_the_change():
+    from analysis.sentiment.by_country import naive_country_tests
+
+    # Two articles per country, many mentions each: the naive test sees ~100 observations per country, the
+    # design-respecting one four articles.
+    rows = [(f"c{a}", "CHN", 0.5 + 0.01 * (i % 3)) for a in range(2) for i in range(50)]
+    rows += [(f"j{a}", "JPN", 0.1 + 0.01 * (i % 3)) for a in range(2) for i in range(50)]
+    naive = naive_country_tests(_scored(rows), countries=["CHN", "JPN", "MYS"]).set_index(["country_a", "country_b"])
+    assert naive.loc[("CHN", "JPN"), "n_a"] == 100 and naive.loc[("CHN", "JPN"), "p_value"] < 1e-10
+    assert naive.loc[("CHN", "JPN"), "difference"] == pytest.approx(0.4)
+    assert math.isnan(naive.loc[("CHN", "MYS"), "p_value"])  # no mention of Malaysia: no test
+
+    p_ = _portraits(p_value=0.33)
+    p_.sentiment_tests = p_.sentiment_tests.assign(p_holm=[0.66, float("nan")])
+    p_.sentiment_naive = naive.reset_index()
+    out = synthesis.corrections(p_).set_index("pair")
+    assert bool(out.loc["CHN - JPN", "below_05_naive"]) and not bool(out.loc["CHN - JPN", "below_05_holm"])
+    assert out.loc["CHN - JPN", "n_mentions"] == "100 / 100"
+    assert out.loc["CHN - JPN", "n_articles"] == "5 / 3 (2 shared)"
+    assert out.loc["CHN - JPN", "interval"] == "[-0.70, -0.10]"
+
+
+def test_corrections_are_empty_without_the_naive_table():
+    assert synthesis.corrections(_portraits()).empty

@@ -18,6 +18,7 @@ _API = {
     "find_duplicates": "duplicates", "DUPLICATE_COLUMNS": "duplicates",
     "TextDecodeError": "encodings", "BinaryFileError": "encodings", "decode_bytes": "encodings",
     "UNDATED": "groups", "GROUP_COLUMNS": "groups", "period_of": "groups", "article_groups": "groups",
+    "DESIGN_COLUMNS": "groups", "corpus_design": "groups", "design_notes": "groups",
     "detect_language": "language",
     "OUTLET_TYPES": "outlets", "OUTLET_GROUPS": "outlets", "UNKNOWN": "outlets",
     "OutletRegistryError": "outlets", "load_outlets": "outlets", "outlet_key": "outlets",

@@ -16,9 +16,10 @@ from analysis._lazy import lazy_api
 _API = {
     "SCORED_COLUMNS": "by_country", "ARTICLE_COLUMNS": "by_country", "score_mentions": "by_country",
     "aggregate_articles": "by_country", "summarise_sentiment": "by_country",
-    "compare_countries": "by_country", "TEST_COLUMNS": "by_country", "compare_outlet_groups": "by_country",
-    "GROUP_TEST_COLUMNS": "by_country", "summarise_coverage": "by_country", "select_evidence": "by_country",
-    "find_disagreements": "by_country", "sensitivity_table": "by_country",
+    "compare_countries": "by_country", "TEST_COLUMNS": "by_country", "naive_country_tests": "by_country",
+    "NAIVE_COLUMNS": "by_country", "compare_outlet_groups": "by_country", "GROUP_TEST_COLUMNS": "by_country",
+    "summarise_coverage": "by_country", "select_evidence": "by_country", "find_disagreements": "by_country",
+    "sensitivity_table": "by_country",
     "HEAD_FILE": "domain", "target_features": "domain", "DomainSentimentHead": "domain",
     "load_domain_head": "domain", "predict_domain_sentiment": "domain",
     "LABELS": "measure", "SCORERS": "measure", "DEFAULT_SCORER": "measure", "SENTIMENT_DIR": "measure",

@@ -22,7 +22,7 @@ from analysis.sentiment.measure import DEFAULT_SCORER, predict_target_sentiment
 
 __all__ = [
     "SCORED_COLUMNS", "ARTICLE_COLUMNS", "score_mentions", "aggregate_articles", "summarise_sentiment",
-    "compare_countries", "TEST_COLUMNS", "compare_outlet_groups", "GROUP_TEST_COLUMNS", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
+    "compare_countries", "TEST_COLUMNS", "naive_country_tests", "NAIVE_COLUMNS", "compare_outlet_groups", "GROUP_TEST_COLUMNS", "summarise_coverage", "select_evidence", "find_disagreements", "sensitivity_table"]
 
 SCORED_COLUMNS = ["doc_id", "para_id", "sent_id", "country", "alias", "kind", "start", "end", "sentence",
                   "label", "p_negative", "p_neutral", "p_positive", "score", "scorer"]
@@ -187,6 +187,38 @@ def compare_countries(article_scores: pd.DataFrame, *, countries=None, measure: 
     table = pd.DataFrame(rows, columns=TEST_COLUMNS)
     table["p_holm"] = stats.holm(table["p_value"])
     return table
+
+
+NAIVE_COLUMNS = ["country_a", "country_b", "mean_a", "mean_b", "difference", "p_value", "n_a", "n_b", "unit",
+                 "test"]
+
+
+def naive_country_tests(scored: pd.DataFrame, *, countries=None) -> pd.DataFrame:
+    """The comparison a design-blind analysis would make: mentions as independent units, no pairing, no correction.
+
+    Kept only to show what the corrections change (``06_synthesis``): every mention counts as its own
+    observation (mentions of one article are not independent), an article naming both countries enters both
+    samples unpaired, and the p-value (Welch's t-test) is not adjusted for the other pairs. Do not report it as a
+    result.
+
+    Returns:
+        DataFrame :data:`NAIVE_COLUMNS`; NaN statistics when a country has fewer than 2 mentions.
+    """
+    from scipy import stats as sps
+
+    present = sorted(scored["country"].unique()) if countries is None else list(countries)
+    rows = []
+    for a, b in combinations(present, 2):
+        xa = scored.loc[scored["country"] == a, "score"].to_numpy(float)
+        xb = scored.loc[scored["country"] == b, "score"].to_numpy(float)
+        ok = len(xa) >= 2 and len(xb) >= 2
+        p = float(sps.ttest_ind(xa, xb, equal_var=False).pvalue) if ok else float("nan")
+        rows.append({"country_a": a, "country_b": b, "mean_a": xa.mean() if len(xa) else float("nan"),
+                     "mean_b": xb.mean() if len(xb) else float("nan"),
+                     "difference": xa.mean() - xb.mean() if ok else float("nan"), "p_value": p,
+                     "n_a": len(xa), "n_b": len(xb), "unit": "mention (as if independent)",
+                     "test": "Welch t-test, unpaired, unadjusted"})
+    return pd.DataFrame(rows, columns=NAIVE_COLUMNS)
 
 
 GROUP_TEST_COLUMNS = ["country", "by", "group_a", "group_b", "mean_a", "mean_b", "difference", "ci_low", "ci_high",

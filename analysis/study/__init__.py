@@ -14,6 +14,9 @@ The public names of these modules are importable from the package itself and loa
 from analysis._lazy import lazy_api
 
 _API = {
+    "AI_NEWS_DATASET": "ai_news", "AI_NEWS_FILES": "ai_news", "AI_NEWS_CORPUS": "ai_news",
+    "AI_NEWS_REPORT": "ai_news", "CorpusBuild": "ai_news", "build_ai_news_corpus": "ai_news",
+    "run_ai_news": "ai_news", "audit_quotes": "ai_news",
     "BrowserUnavailableError": "browser", "find_browser": "browser", "open_browser": "browser",
     "page_images": "browser", "screenshot_page": "browser",
     "mention_stage": "pipeline", "topic_stage": "pipeline", "sentiment_stage": "pipeline",
@@ -21,7 +24,8 @@ _API = {
     "study_codebook": "pipeline", "stage_topic_model": "pipeline", "resolve_frame_scorer": "pipeline",
     "StageError": "pipeline",
     "report_dir": "report", "publish_figure": "report", "publish_table": "report",
-    "compare_reports": "report",
+    "compare_reports": "report", "QUOTE_WORDS": "report", "shorten_quote": "report",
+    "quote_passages": "report",
     "StudyRunError": "runner", "RunConfig": "runner", "list_notebooks": "runner", "run_study": "runner",
     "render_index": "runner", "strip_volatile_metadata": "runner", "check_output_folder": "runner",
     "check_countries": "runner", "REPORT_MARKER": "runner", "declared_parameters": "runner",
@@ -29,6 +33,6 @@ _API = {
     "Portraits": "synthesis", "build_portraits": "synthesis", "stage_note": "synthesis",
     "DIFFERENCE_COLUMNS": "synthesis", "portrait_table": "synthesis", "differences": "synthesis",
     "plot_portraits": "synthesis", "portrait_figure_data": "synthesis", "validity_summary": "synthesis",
-    "format_interval": "synthesis",
+    "format_interval": "synthesis", "corrections": "synthesis",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _API)

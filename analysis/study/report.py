@@ -17,7 +17,12 @@ import pandas as pd
 from analysis.io import atomic_write, atomic_write_bytes
 from analysis.paths import REPORTS_DIR
 
-__all__ = ["report_dir", "publish_figure", "publish_table", "compare_reports"]
+__all__ = ["report_dir", "publish_figure", "publish_table", "compare_reports", "QUOTE_WORDS", "shorten_quote",
+           "quote_passages"]
+
+#: Most words of third-party text a committed report quotes in one passage (the study's data rule).
+QUOTE_WORDS = 30
+ELLIPSIS = "\u2026"
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
@@ -27,6 +32,91 @@ def report_dir(path: str | Path | None = None) -> Path:
     folder = Path(path or os.environ.get("ANALYSIS_REPORT_DIR") or REPORTS_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _check_quote_words(max_words) -> int | None:
+    if max_words is None:
+        return None
+    if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
+        raise ValueError(f"quote_words must be a positive whole number of words (or None for whole passages), "
+                         f"got {max_words!r}; the committed reports use {QUOTE_WORDS}.")
+    return max_words
+
+
+def shorten_quote(text, max_words: int | None = QUOTE_WORDS, *, around: str | None = None):
+    """Return at most ``max_words`` words of ``text``, marking each cut with an ellipsis.
+
+    The window keeps the first word that contains ``around`` (e.g. the country mention the passage is evidence
+    for) near its middle; without ``around``, or when it is not found, the passage's first words are kept.
+    Whitespace inside the kept words is normalised to single spaces only when the passage is cut.
+
+    Args:
+        text: The passage; a missing value (None, NaN) is returned unchanged.
+        max_words: Most words kept; ``None`` keeps the whole passage (for a report that stays private).
+        around: Text to keep in the window, matched case-insensitively.
+
+    Raises:
+        ValueError: ``max_words`` is not a positive whole number or None.
+    """
+    max_words = _check_quote_words(max_words)
+    if max_words is None or not isinstance(text, str):
+        return text
+    words = text.split()
+    if len(words) <= max_words:
+        return text
+    start = 0
+    if around:
+        needle = str(around).lower()
+        hit = next((i for i, w in enumerate(words) if needle in w.lower()), None)
+        if hit is None:  # a mention of several words: find where it starts
+            first = needle.split()[0] if needle.split() else needle
+            hit = next((i for i, w in enumerate(words) if first in w.lower()), None)
+        if hit is not None:
+            start = min(max(hit - max_words // 2, 0), len(words) - max_words)
+    kept = " ".join(words[start:start + max_words])
+    return (ELLIPSIS + " " if start > 0 else "") + kept + (" " + ELLIPSIS if start + max_words < len(words) else "")
+
+
+def quote_passages(table: pd.DataFrame, columns, max_words: int | None = QUOTE_WORDS, *,
+                   around: str | None = None, articles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cut the passages of ``table`` to ``max_words`` words and set each beside its outlet and link.
+
+    Used by every notebook cell that shows article text, so that a report written with the default quotes no
+    passage longer than :data:`QUOTE_WORDS` words (the data rule for committed reports of third-party text).
+
+    Args:
+        table: Rows with passages (and a ``doc_id`` column to attribute them).
+        columns: The text columns to cut; a column the table lacks is an error (a renamed column would
+            otherwise pass uncut).
+        max_words: Most words per passage; ``None`` keeps whole passages.
+        around: Name of a column holding text to keep inside each window (e.g. ``alias``).
+        articles: The corpus articles (``doc_id``, ``outlet`` and, when the corpus has it, ``url``): their outlet
+            and link are added after ``doc_id`` where the table does not have them.
+
+    Returns:
+        A copy of ``table``.
+
+    Raises:
+        ValueError: A column named in ``columns`` or ``around`` is missing, or ``max_words`` is invalid.
+    """
+    _check_quote_words(max_words)
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in columns + ([around] if around else []) if c not in table.columns]
+    if missing:
+        raise ValueError(f"quote_passages: column(s) {missing} not in the table (columns: {list(table.columns)}).")
+    out = table.copy()
+    for col in columns:
+        hints = out[around] if around else [None] * len(out)
+        out[col] = [shorten_quote(text, max_words, around=str(hint).split("|")[0] if isinstance(hint, str) else None)
+                    for text, hint in zip(out[col], hints)]
+    if articles is not None and "doc_id" in out.columns:
+        extra = [c for c in ("outlet", "url") if c in articles.columns and c not in out.columns]
+        if extra:
+            lookup = articles.drop_duplicates("doc_id").set_index("doc_id")[extra]
+            at = list(out.columns).index("doc_id") + 1
+            for offset, col in enumerate(extra):
+                out.insert(at + offset, col, out["doc_id"].map(lookup[col]).fillna("").to_numpy())
+    return out
 
 
 def _check_name(name: str) -> None:

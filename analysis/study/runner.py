@@ -49,6 +49,8 @@ class RunConfig:
     codebook: Path | None = None
     unit: str | None = None
     dayfirst: bool | None = None
+    #: Most words quoted from any passage; ``None`` quotes whole passages (a report that stays private).
+    quote_words: int | None = 30
     only: list[str] = field(default_factory=list)
     notebooks_dir: Path = NOTEBOOKS_DIR
 
@@ -69,12 +71,15 @@ class RunConfig:
             params["unit"] = self.unit
         if self.dayfirst is not None:
             params["dayfirst"] = bool(self.dayfirst)
+        if self.quote_words != 30:
+            params["quote_words"] = self.quote_words
         return params
 
 
 #: Notebook parameter -> the command-line option that sets it (named in errors).
 OPTION_OF = {"corpus_path": "--corpus", "report_dir": "--out", "seed": "--seed", "countries": "--countries",
-             "codebook": "--codebook", "unit": "--unit", "dayfirst": "--date-order"}
+             "codebook": "--codebook", "unit": "--unit", "dayfirst": "--date-order",
+             "quote_words": "--quote-words"}
 
 
 def declared_parameters(book: Path) -> list[str]:
@@ -123,12 +128,16 @@ def strip_volatile_metadata(nb: dict) -> dict:
 
     Printed paths (library warnings name their source file) lose the machine-specific
     part: ``.../site-packages/`` becomes ``SITE-PACKAGES/`` and the project root is dropped,
-    so the same study run from another folder writes the same notebook.
+    so the same study run from another folder writes the same notebook. The parameters the runner injected
+    (corpus and report paths) lose the project root the same way.
     """
     nb.get("metadata", {}).pop("papermill", None)
     root = str(PROJECT_ROOT) + os.sep
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
+        if "injected-parameters" in meta.get("tags", []):  # paths the runner passed: relative to the project
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = source.replace(root, "")
         meta.pop("papermill", None)
         meta.pop("execution", None)
         for out in cell.get("outputs", []):
@@ -316,6 +325,9 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
         raise ValueError(f"--write-back only for the bundled corpus with default parameters (got {params}).")
     if config.unit is not None and config.unit not in ("article", "paragraph", "sentence"):
         raise ValueError(f"--unit must be article, paragraph or sentence, got {config.unit!r}.")
+    if config.quote_words is not None and (isinstance(config.quote_words, bool) or not isinstance(
+            config.quote_words, int) or config.quote_words < 1):
+        raise ValueError(f"--quote-words must be a positive whole number or 'all', got {config.quote_words!r}.")
     if config.codebook is not None:  # a broken codebook fails here, not in the middle of notebook 05
         from analysis.framing.measure import load_codebook
 
@@ -348,6 +360,20 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
     return pages
 
 
+def _quote_words(value: str) -> int | None:
+    import argparse
+
+    if value.strip().lower() == "all":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of words; pass e.g. 30, or 'all'") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: pass a positive number of words, or 'all'")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m analysis``)."""
     import argparse
@@ -367,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--date-order", choices=["auto", "day-first", "month-first"], default="auto",
                      help="order of NN/NN/YYYY dates: auto decides per input file (an error when a file mixes "
                           "both), day-first = DD/MM/YYYY, month-first = MM/DD/YYYY")
+    run.add_argument("--quote-words", type=_quote_words, default=30, metavar="N|all",
+                     help="most words quoted from any passage, beside its outlet and link (default 30, the rule for "
+                          "reports that are shared); 'all' quotes whole passages, for reports that stay private")
     run.add_argument("--only", nargs="*", default=[], help="run only these notebooks (e.g. 01 02)")
     run.add_argument("--write-back", action="store_true", help="replace notebooks/*.ipynb with executed copies")
     run.add_argument("--overwrite", action="store_true",
@@ -377,15 +406,38 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("--against", type=Path, default=REPORTS_DIR, help="reference folder (default reports/)")
     compare.add_argument("--partial", action="store_true",
                          help="the rerun covered only some notebooks: do not report files it did not write")
+    ai_news = sub.add_parser("ai-news", help="build the real-corpus study's articles from ../shared/datasets and "
+                                             "run every notebook on them (default --out reports/ai_news)")
+    ai_news.add_argument("--out", type=Path, default=None, help="report folder (default reports/ai_news)")
+    ai_news.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
+    if args.command == "ai-news":
+        return _ai_news(args.out, args.seed)
     if args.command == "compare":
         return _compare(args.candidate, args.against, partial=args.partial)
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
                        codebook=args.codebook, unit=args.unit, only=args.only,
-                       dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order])
+                       dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order],
+                       quote_words=args.quote_words)
     try:
         run_study(config, write_back=args.write_back, overwrite=args.overwrite,
                   log=lambda *a, **k: print(*a, file=sys.stderr, **k))
+    except (StudyRunError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _ai_news(out: Path | None, seed: int) -> int:
+    from analysis.paths import DatasetMissingError
+    from analysis.study.ai_news import AI_NEWS_REPORT, run_ai_news
+
+    try:
+        run_ai_news(out if out is not None else AI_NEWS_REPORT, seed=seed,
+                    log=lambda *a, **k: print(*a, file=sys.stderr, **k))
+    except DatasetMissingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (StudyRunError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -22,9 +22,10 @@ from analysis.sentiment import by_country as sentiment_aggregate
 from analysis.topics import by_country as topic_effects
 from analysis.countries.gazetteer import country_names, country_palette
 from analysis.stats import TOO_FEW, holm
+from analysis.study.report import QUOTE_WORDS, quote_passages, shorten_quote
 
 __all__ = ["Portraits", "build_portraits", "stage_note", "DIFFERENCE_COLUMNS", "portrait_table", "differences", "plot_portraits", "portrait_figure_data",
-           "validity_summary", "format_interval"]
+           "validity_summary", "format_interval", "corrections"]
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Portraits:
     n_mentions: pd.Series
     #: Sensitivity: sentiment when units marked only by a proxy (company, person, other place) count too.
     sentiment_all: pd.DataFrame | None = None
+    #: The design-blind comparison (mentions as independent, unpaired, unadjusted), only to show what corrections do.
+    sentiment_naive: pd.DataFrame | None = None
 
 
 def stage_note(stages: dict) -> str:
@@ -113,11 +116,13 @@ def build_portraits(tables, stages: dict, *, countries: list[str], random_state:
         frame_test, words = {"p_value": float("nan"), "cramers_v": float("nan"), "n": 0}, pd.DataFrame(
             columns=["country", "rank", "word", "log_odds", "z", "count", "count_other"])
     evidence = sentiment_aggregate.select_evidence(scored, n=1, countries=countries)
+    evidence = quote_passages(evidence, [], None, articles=tables.articles)  # adds outlet and link
     return Portraits(countries=list(countries), attention=att, topics=shares, sentiment=senti,
                      sentiment_tests=tests, frames=frames, frame_test=frame_test, words=words,
                      evidence=evidence, n_articles=len(tables.articles),
                      n_mentions=mentions["country"].value_counts().reindex(countries, fill_value=0),
-                     sentiment_all=senti_all)
+                     sentiment_all=senti_all,
+                     sentiment_naive=sentiment_aggregate.naive_country_tests(scored, countries=countries))
 
 
 def _top(table: pd.DataFrame, country: str, label: str, value: str, k: int) -> str:
@@ -127,8 +132,25 @@ def _top(table: pd.DataFrame, country: str, label: str, value: str, k: int) -> s
                      for _, r in sub.iterrows()) or "n/a"
 
 
-def portrait_table(p: Portraits, *, k: int = 2) -> pd.DataFrame:
-    """One column per country (display name), one row per aspect, intervals in brackets."""
+def _quote(evidence: pd.DataFrame, direction: str, quote_words: int | None) -> str:
+    """The evidence sentence of one direction, cut to ``quote_words`` words around its mention, with its source."""
+    rows = evidence[evidence["direction"] == direction]
+    if rows.empty:
+        return "n/a"
+    row = rows.iloc[0]
+    text = shorten_quote(str(row["sentence"]), quote_words, around=str(row.get("alias", "")).split("|")[0] or None)
+    source = [str(row[c]) for c in ("outlet", "url") if c in row.index and isinstance(row[c], str) and row[c]]
+    if not source and isinstance(row.get("doc_id"), str) and row.get("doc_id"):
+        source = [row["doc_id"]]
+    return f"\u201c{text}\u201d" + (f" ({', '.join(source)})" if source else "")
+
+
+def portrait_table(p: Portraits, *, k: int = 2, quote_words: int | None = QUOTE_WORDS) -> pd.DataFrame:
+    """One column per country (display name), one row per aspect, intervals in brackets.
+
+    The most negative and most positive mentions are quoted in at most ``quote_words`` words (``None``: whole
+    sentences), with the outlet and link of their article (its ``doc_id`` where the corpus has neither).
+    """
     names = country_names()
     senti = p.sentiment[p.sentiment["measure"] == "mean_score"].set_index("country") \
         if len(p.sentiment) else pd.DataFrame()
@@ -139,8 +161,7 @@ def portrait_table(p: Portraits, *, k: int = 2) -> pd.DataFrame:
     for c in p.countries:
         col = names.get(c, c)
         s = senti.loc[c] if c in senti.index else None
-        ev = p.evidence[p.evidence["country"] == c].set_index("direction")["sentence"] \
-            if len(p.evidence) else pd.Series(dtype=str)
+        ev = p.evidence[p.evidence["country"] == c]
         rows[col] = {
             "mentions": str(int(p.n_mentions.get(c, 0))),
             "share of articles mentioning": format_interval(*att.loc[c, ["estimate", "ci_low", "ci_high"]])
@@ -154,8 +175,8 @@ def portrait_table(p: Portraits, *, k: int = 2) -> pd.DataFrame:
             "dominant frames (share of passages)": _top(p.frames, c, "frame", "estimate", k)
             if len(p.frames) else "n/a",
             "distinctive words": ", ".join(p.words.loc[p.words["country"] == c, "word"].head(5)) or "n/a",
-            "most negative mention": str(ev.get("most_negative", "n/a")),
-            "most positive mention": str(ev.get("most_positive", "n/a")),
+            "most negative mention": _quote(ev, "most_negative", quote_words),
+            "most positive mention": _quote(ev, "most_positive", quote_words),
         }
     return pd.DataFrame(rows)
 
@@ -199,6 +220,39 @@ def differences(p: Portraits) -> pd.DataFrame:
     out["p_value"] = out["p_value"].astype(float)
     out["p_holm"] = holm(out["p_value"])
     return out.round({"p_value": 4, "p_holm": 4})  # a permutation p-value is never 0: keep its resolution
+
+
+def corrections(p: Portraits) -> pd.DataFrame:
+    """What respecting the design changes, pair by pair: the design-blind test beside the study's.
+
+    ``naive_*``: mentions as independent units, shared articles unpaired, no adjustment
+    (:func:`analysis.sentiment.naive_country_tests`). ``difference``/``p_value``: articles as units, shared articles
+    paired, with the interval; ``p_holm``: adjusted over the pairs. ``below_05_naive`` and ``below_05_holm`` say
+    whether each p-value is below 0.05, so a reader sees where the conclusion would have changed.
+
+    Returns:
+        One row per country pair.
+    """
+    cols = ["pair", "naive_difference", "naive_p", "n_mentions", "difference", "interval", "p_value", "p_holm",
+            "n_articles", "below_05_naive", "below_05_holm"]
+    if p.sentiment_naive is None or p.sentiment_tests.empty:
+        return pd.DataFrame(columns=cols)
+    naive = p.sentiment_naive.set_index(["country_a", "country_b"])
+    rows = []
+    for _, r in p.sentiment_tests.iterrows():
+        key = (r["country_a"], r["country_b"])
+        nv = naive.loc[key] if key in naive.index else None
+        rows.append({"pair": f"{r['country_a']} - {r['country_b']}",
+                     "naive_difference": nv["difference"] if nv is not None else np.nan,
+                     "naive_p": nv["p_value"] if nv is not None else np.nan,
+                     "n_mentions": f"{int(nv['n_a'])} / {int(nv['n_b'])}" if nv is not None else "",
+                     "difference": r["difference"], "interval": _bracket(r["ci_low"], r["ci_high"]),
+                     "p_value": r["p_value"], "p_holm": r["p_holm"],
+                     "n_articles": f"{int(r['n_a'])} / {int(r['n_b'])} ({int(r['n_shared'])} shared)",
+                     "below_05_naive": bool(nv is not None and nv["p_value"] < 0.05),
+                     "below_05_holm": bool(r["p_holm"] < 0.05)})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.round({"naive_difference": 3, "naive_p": 4, "difference": 3, "p_value": 4, "p_holm": 4})
 
 
 def _bracket(low, high) -> str:
