@@ -24,7 +24,7 @@ __all__ = ["VALIDATION_COLUMNS", "VALIDITY_DIR", "grouped_folds", "site_groups",
 VALIDATION_COLUMNS = ["instrument", "data", "split", "metric", "n", "ours", "ours_low", "ours_high", "anchor",
                       "anchor_value", "note"]
 VALIDITY_DIR = RESOURCES_DIR / "validity"
-#: sha256 keys of the coded sentences the in-domain heads were fitted on (stand-off: no text is stored).
+#: Short hashes of every 8-word run of the coded sentences the in-domain heads were fitted on (no text stored).
 CODED_SENTENCES = VALIDITY_DIR / "coded_sentences.csv"
 
 
@@ -166,15 +166,15 @@ SHINGLE_WORDS = 8
 
 
 def _normal_words(text) -> list[str]:
-    return str(text).lower().split()
+    """Lower-cased words after the corpus's character normalisation (curly quotes straightened, mojibake
+    repaired), so a coded sentence stored as published matches the same sentence in a prepared corpus."""
+    from analysis.corpus.text import normalize_text
+
+    return normalize_text(str(text)).lower().split()
 
 
 def sentence_key(text: str) -> str:
-    """Identity of a sentence across corpora: sha256 of its lower-cased words joined by single spaces.
-
-    The same normalisation as the de-duplication of coded rounds (:func:`analysis.annotation.gold.load_gold`), so a
-    sentence re-found in another copy of a story has the same key.
-    """
+    """Identity of a sentence across corpora: sha256 of its normalised, lower-cased words joined by spaces."""
     import hashlib
 
     return hashlib.sha256(" ".join(_normal_words(text)).encode("utf-8")).hexdigest()
@@ -222,7 +222,7 @@ def mark_coded(table: pd.DataFrame, *, text: str = "sentence", country: str = "c
     model that has seen their codes; they fit the codes better than new text would. Counting them, and repeating
     a comparison without them, shows how much a result leans on them. Overlap means one shared run of
     :data:`SHINGLE_WORDS` words (:func:`sentence_shingles`), so a sentence split differently from the coded one
-    is still found; a sentence that merely quotes six words of a coded one is flagged too (the safe side).
+    is still found; a sentence that merely shares eight words with a coded one is flagged too (the safe side).
 
     Raises:
         ValueError: ``table`` lacks the ``text`` or ``country`` column.

@@ -102,32 +102,104 @@ def test_no_file_of_the_committed_report_quotes_more_than_30_words_of_an_article
     assert found.empty, found.to_string()
 
 
-def test_readme_findings_on_real_ai_news_come_from_the_report_tables():
-    """Every decimal the README's real-corpus section quotes is in a table of reports/ai_news (or the validity)."""
-    from analysis.paths import PROJECT_ROOT, RESOURCES_DIR
+def _readme_section() -> str:
+    from analysis.paths import PROJECT_ROOT
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("## What the study found on real AI news")
-    section = readme[start:readme.index("## Validity on the study's own question")]
-    section = section.replace("−", "-")
-    known: set[str] = set()
-    sources = sorted(TABLES.glob("*.csv")) + sorted((AI_NEWS_REPORT / "figures").glob("*.csv"))
-    sources.append(RESOURCES_DIR / "validity" / "indomain.csv")
-    for path in sources:
-        for cell in pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel():
-            for number in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", str(cell)):
-                value = float(number)
-                for digits in (2, 3, 4):
-                    known.add(f"{value:.{digits}f}")
-                    known.add(f"{abs(value):.{digits}f}")
-    quoted = re.findall(r"(?<![\d.])\d\.\d{2,4}(?!\d)", section)
-    assert len(quoted) >= 30
-    stale = sorted(set(quoted) - known)
-    assert not stale, f"README quotes {stale}, which no table of reports/ai_news holds; rerun make ai-news"
-    counts = {"199 kept": "documents kept,199", "158 articles dated": "kept documents with a date,158",
-              "83 outlet names": "distinct outlets stated,83"}
-    overview = (TABLES / "corpus_overview.csv").read_text(encoding="utf-8")
-    for phrase, row in counts.items():
-        assert phrase in section and row in overview, phrase
-    notebook = (AI_NEWS_REPORT / "notebooks" / "04_sentiment.ipynb").read_text(encoding="utf-8")
-    assert "898 of the 1,053 direct mentions" in section and "898 of 1053 mentions" in notebook
+    section = readme[readme.index("## What the study found on real AI news"):
+                     readme.index("## Validity on the study's own question")]
+    return " ".join(section.replace("\u2212", "-").split())
+
+
+def _table(name: str) -> pd.DataFrame:
+    return pd.read_csv(TABLES / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_readme_findings_on_real_ai_news_come_from_the_report_tables():
+    """Each figure of the README's real-corpus section is looked up in the table it comes from."""
+    section = _readme_section()
+    portraits = _table("synthesis_portraits").set_index("aspect")
+    expected = []
+    for country in ("China", "Japan", "Malaysia"):
+        expected.append(f"{country} is mentioned in {portraits.loc['share of articles mentioning', country]}"
+                        if country == "China" else f"{country} in {portraits.loc['share of articles mentioning', country]}")
+        expected.append(f"{country} {portraits.loc['sentiment toward it (mean, -1..1)', country]}")
+    frames = portraits.loc["dominant frames (share of passages)"]
+    for cell in frames:  # "security_export 0.24 [0.19, 0.29]; tech_race 0.23 [0.19, 0.27]"
+        for part in cell.split("; ")[:1]:
+            expected.append(part.split(" ", 1)[1])
+    expected.append(frames["China"].split("; ")[1].split(" ", 1)[1])
+    changes = _table("synthesis_corrections").set_index("pair")
+    for pair, row in changes.iterrows():
+        expected.append(f"{float(row['difference']):+.2f} {row['interval']}")
+        expected.append(f"Holm p {row['p_holm']}")
+    assert (changes["naive_p"].astype(float) < 0.05).all() and "all three country pairs below p = 0.05" in section
+    assert (changes["below_05_holm"] == "True").sum() == 1 and "one pair stays below 0.05: Japan - Malaysia" in section
+    groups = _table("sentiment_outlet_group_tests")
+    assert (groups["p_holm"].astype(float) == 1.0).all() and "every Holm p is 1.00" in section
+    assert (groups["ci_low"] != "").sum() == 1 and "all but one comparison have too few outlets" in section
+    frame_row = _table("synthesis_differences").set_index("comparison").loc["dominant frame by country"]
+    v = re.fullmatch(r"V=(\d\.\d\d) \[\+(\d\.\d\d), \+(\d\.\d\d)\]", frame_row["value"])
+    expected += [f"Cramér's V {v.group(1)} [{v.group(2)}, {v.group(3)}]",
+                 f"permutation p by article {float(frame_row['p_value']):.4f}", f"Holm {float(frame_row['p_holm']):.4f}"]
+    design = _table("synthesis_corpus_design").set_index("outlet_group")
+    expected.append(f"({design.loc['Western', 'collection: deepseek_full_text']} of {design.loc['Western', 'articles']} "
+                    "articles)")
+    expected.append(f"({design.loc['total', 'outlets']} outlets once the registry merges")
+    overview = _table("corpus_overview").set_index("measure")["value"]
+    expected += [f"{overview['documents kept']} kept", f"{overview['distinct outlets stated']} outlet names",
+                 f"{overview['kept documents with a date']} articles dated"]
+    senti = _table("sentiment_by_country")
+    for country, n in senti[senti["measure"] == "mean_score"][["country", "n"]].itertuples(index=False):
+        expected.append(f"({n} articles)" if country == "CHN" else f"({n})")
+    insample = _table("validity_in_sample").set_index(["measure", "country"])
+    expected += [f"On the {insample.loc[('macro_f1_in_sample', 'all'), 'n']} that match",
+                 f"macro-F1 {insample.loc[('macro_f1_in_sample', 'all'), 'value']}",
+                 f"against {insample.loc[('macro_f1_cv_site', 'all'), 'value']} cross-validated"]
+    names = {"CHN": "China", "JPN": "Japan", "MYS": "Malaysia"}
+    coders = ", ".join(f"{names[c]} {insample.loc[('mean_code_coders', c), 'value']}" for c in names)
+    instrument = ", ".join(f"{names[c]} {insample.loc[('mean_score_instrument', c), 'value']}" for c in names)
+    expected += [f"codes: {coders}", f"instrument {instrument}"]
+    unseen = _table("sentiment_country_tests_unseen").set_index(["country_a", "country_b"])
+    left = [unseen.loc[("CHN", "JPN"), "n_a"], unseen.loc[("CHN", "JPN"), "n_b"], unseen.loc[("CHN", "MYS"), "n_b"]]
+    expected.append(f"Without the overlapping mentions {left[0]}, {left[1]} and {left[2]} articles are left")
+    missing = [phrase for phrase in expected if phrase not in section]
+    assert not missing, f"README's real-corpus section does not say {missing}; rerun make ai-news and update it"
+    notebook = nbformat.read(AI_NEWS_REPORT / "notebooks" / "04_sentiment.ipynb", as_version=4)
+    note = next(o["text"] for c in notebook.cells if c.cell_type == "code" and "mark_coded" in c.source
+                for o in c.outputs if o.get("output_type") == "stream")
+    n, k = re.match(r"(\d+) of (\d+) mentions", note).groups()
+    assert f"{n} of the {int(k):,} direct mentions" in section
+
+
+def _article(n=120, curly=False):
+    words = [f"w{i}" for i in range(n)]
+    words[40] = "China\u2019s" if curly else "China's"
+    return " ".join(words)
+
+
+def _run(a, b, article):
+    return " ".join(article.split()[a:b])
+
+
+def test_audit_sees_through_curly_quotes_and_case(tmp_path):
+    article = _article(curly=True)
+    quote = _run(30, 65, _article(curly=False)).upper()  # straight quote mark, other case
+    (tmp_path / "t.csv").write_text(f'passage\n"{quote}"\n', encoding="utf-8")
+    assert audit_quotes(tmp_path, [article])["words"].tolist() == [35]
+
+
+def test_audit_reads_a_csv_cell_that_holds_a_line_break(tmp_path):
+    article = _article()
+    cell = _run(0, 20, article) + "\n" + _run(20, 40, article)
+    (tmp_path / "t.csv").write_text(f'passage,other\n"{cell}",x\n', encoding="utf-8")
+    assert audit_quotes(tmp_path, [article])["words"].tolist() == [40]
+
+
+@pytest.mark.parametrize("second, joined", [((20, 45), 45), ((26, 50), None), ((10, 25), None)])
+def test_audit_joins_short_quotes_of_one_article_across_cells(tmp_path, second, joined):
+    """A sentence in one column and its continuation in another are one passage; a gap of words separates."""
+    article = _article()
+    (tmp_path / "t.csv").write_text(f'a,b\n"{_run(0, 20, article)}","{_run(*second, article)}"\n', encoding="utf-8")
+    found = audit_quotes(tmp_path, [article])
+    assert found["words"].tolist() == ([joined] if joined else [])

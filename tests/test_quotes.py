@@ -227,3 +227,34 @@ def test_committed_coded_keys_are_the_coded_rounds(shared_dataset):
     expected = validity.coded_sentence_keys(gold)
     committed = pd.read_csv(validity.CODED_SENTENCES, dtype=str)
     pd.testing.assert_frame_equal(committed, expected.astype(str))
+
+
+@pytest.mark.parametrize("text, around, kept", [
+    ("The flexible maximum policy was set " + " ".join(f"w{i}" for i in range(30)) + " by Xi Jinping today",
+     "Xi Jinping", "Xi"),
+    ("Policy on chips " + " ".join(f"w{i}" for i in range(30)) + " said Li Qiang in Beijing", "Li Qiang", "Li"),
+    (" ".join(f"w{i}" for i in range(30)) + " and Japan's chips", "Japan", "Japan's"),
+    (" ".join(f"w{i}" for i in range(30)) + " the Chinese-developed model", "Chinese", "Chinese-developed"),
+])
+def test_the_window_keeps_the_whole_word_mention_not_a_word_containing_it(text, around, kept):
+    out = shorten_quote(text, 6, around=around)
+    assert kept in out.split(), out
+
+
+def test_quotes_of_one_article_never_join_into_a_longer_passage():
+    article = " ".join(f"a{i}" for i in range(200))
+    articles = pd.DataFrame({"doc_id": ["d"], "outlet": ["X"], "url": ["https://x.org/d"], "text": [article]})
+
+    def run(a, b):
+        return " ".join(f"a{i}" for i in range(a, b))
+
+    table = pd.DataFrame({"doc_id": ["d"] * 5, "text": [run(10, 30), run(30, 50), run(12, 20), run(28, 31),
+                                                         run(100, 120)]})
+    out = quote_passages(table, "text", 30, articles=articles)["text"].tolist()
+    assert out[0] == run(10, 30)                      # first quote kept
+    assert out[1] == ELLIPSIS + " " + run(31, 50) + " " + ELLIPSIS  # adjoining quote trimmed, one word apart
+    assert out[2] == run(12, 20)                      # repeats words already quoted: no longer passage
+    assert "overlaps a passage quoted above" in out[3]
+    assert out[4] == run(100, 120)                    # elsewhere in the article: untouched
+    whole = quote_passages(table, "text", None, articles=articles)["text"].tolist()
+    assert whole == table["text"].tolist()            # private reports: whole passages, nothing trimmed

@@ -47,6 +47,15 @@ def test_volatile_metadata_is_removed():
     assert strip_volatile_metadata(nb) == {"metadata": {"kernelspec": {}}, "cells": [{"metadata": {"tags": ["a"]}}]}
 
 
+@pytest.mark.parametrize("where", ["/tmp/ipykernel_6404/4130624631.py", "/var/folders/x/T/ipykernel_12/99.py"])
+def test_a_warning_from_a_cell_does_not_name_the_kernels_temporary_file(where):
+    text = f"{where}:1: UserWarning: 1 published date(s) rejected\n  tables = corpus.prepare_corpus(x)\n"
+    nb = {"metadata": {}, "cells": [{"metadata": {}, "outputs": [
+        {"output_type": "stream", "name": "stderr", "text": text}]}]}
+    out = strip_volatile_metadata(nb)["cells"][0]["outputs"][0]["text"]
+    assert out == "<notebook cell>:1: UserWarning: 1 published date(s) rejected\n  tables = corpus.prepare_corpus(x)\n"
+
+
 def test_injected_paths_lose_the_project_root_and_other_cells_keep_theirs():
     from analysis.paths import PROJECT_ROOT
 

@@ -7,15 +7,17 @@ is git-ignored); the report quotes at most ``quote_words`` words of any passage,
 
 What goes in, and why:
 
-- ``deepseek_news_2025.csv``: 114 full texts on DeepSeek (Western outlets, SCMP, wires), Jan–Mar 2025.
-- ``asia_ai_news_dev.csv``: 86 leads (first paragraphs) of Japanese, Malaysian and regional outlets' AI news.
+- ``deepseek_news_2025.csv``: 114 full texts on DeepSeek (Western outlets, SCMP, Al Jazeera), Jan–Mar 2025.
+- ``asia_ai_news_dev.csv``: 86 leads (first paragraphs) of Japanese, Malaysian, regional and wire outlets' AI
+  news, 2023–2025.
 - Not the NewsAPI records (``deepseek_newsapi_2025``): headline and standfirst only, from the same DeepSeek
   query as the first file, naming Japan in 2 and Malaysia in 1 of 681; they would add outlets to one side of the
   comparison only and mix a third kind of document into it.
 
-Collection and document type are confounded with outlet group (Western outlets appear only as DeepSeek full
-texts, Japanese and Malaysian outlets only as leads), so the column ``collection`` travels with every article
-and the report says so beside every outlet-group comparison.
+Collection and document type are confounded with outlet group (Western outlets appear mostly as DeepSeek full
+texts, Japanese and Malaysian outlets only as leads), so the columns ``collection`` and ``document_type`` travel
+with every article and the report says so beside every outlet-group comparison
+(:func:`analysis.corpus.design_notes`).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def run_ai_news(out: str | Path = AI_NEWS_REPORT, *, seed: int = 42, log=print) 
 def _words_of(path: Path) -> list[str]:
     import csv
     import html
+    import io
     import json
     import re
 
@@ -121,8 +124,8 @@ def _words_of(path: Path) -> list[str]:
         return html.unescape(re.sub(r"<[^>]+>", " ", text))
 
     raw = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".csv":
-        return " ".join(" ".join(row) for row in csv.reader(raw.splitlines())).split()
+    if path.suffix == ".csv":  # cells may hold line breaks: parse the file, never split it into lines first
+        return " ".join(" ".join(row) for row in csv.reader(io.StringIO(raw, newline=""))).split()
     if path.suffix in (".ipynb", ".json"):
         strings: list[str] = []
 
@@ -145,33 +148,53 @@ def _words_of(path: Path) -> list[str]:
     return plain(raw).split()
 
 
-def audit_quotes(folder: str | Path, texts, *, max_words: int = 30) -> pd.DataFrame:
-    """Find every place a report quotes more than ``max_words`` consecutive words of the corpus.
+def _tokens(words) -> list[str]:
+    """Words compared by the audit: the corpus's character normalisation (straight quotes...), lower-cased."""
+    from analysis.corpus.text import normalize_text
+
+    return normalize_text(" ".join(words)).lower().split()
+
+
+def audit_quotes(folder: str | Path, texts, *, max_words: int = 30, probe: int = 8) -> pd.DataFrame:
+    """Find every file of a report that quotes more than ``max_words`` consecutive words of an article.
 
     Every ``.csv``, ``.html``, ``.svg``, ``.ipynb`` and ``.json`` file under ``folder`` is read as words (markup
-    removed) and each run of ``max_words + 1`` words is looked up among the runs of the corpus texts.
+    removed, CSV cells parsed, the corpus's character normalisation applied to both sides, case ignored). Each
+    run of ``probe`` words found in an article marks those words of the article as quoted; the quoted words of
+    one article in one file are then joined, so two quotes that are each short but together cover a longer
+    stretch (adjacent sentences in two rows, a sentence and its context in two columns) count as one passage.
 
     Returns:
-        DataFrame ``file, words`` (the first words of each offending run), empty when the report keeps the rule.
+        DataFrame ``file, article, words, first_words``: the longest joined passage per offending file and
+        article (``article`` is its position in ``texts``), empty when the report keeps the rule.
     """
     import hashlib
 
-    n = max_words + 1
+    def key(words) -> bytes:
+        return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=12).digest()
 
-    def runs(words):
-        for i in range(len(words) - n + 1):
-            yield hashlib.blake2b(" ".join(words[i:i + n]).encode("utf-8"), digest_size=12).digest()
-
-    corpus_runs = set()
-    for text in texts:
-        corpus_runs.update(runs(str(text).split()))
+    articles = [_tokens(str(t).split()) for t in texts]
+    where: dict[bytes, list[tuple[int, int]]] = {}
+    for a, words in enumerate(articles):
+        for i in range(len(words) - probe + 1):
+            where.setdefault(key(words[i:i + probe]), []).append((a, i))
     rows = []
     for path in sorted(Path(folder).rglob("*")):
         if not path.is_file() or path.suffix not in (".csv", ".html", ".svg", ".ipynb", ".json"):
             continue
-        words = _words_of(path)
-        for i, key in enumerate(runs(words)):
-            if key in corpus_runs:
-                rows.append({"file": path.relative_to(folder).as_posix(), "words": " ".join(words[i:i + 8])})
-                break
-    return pd.DataFrame(rows, columns=["file", "words"])
+        words = _tokens(_words_of(path))
+        quoted: dict[int, set[int]] = {}
+        for i in range(len(words) - probe + 1):
+            for a, start in where.get(key(words[i:i + probe]), ()):
+                quoted.setdefault(a, set()).update(range(start, start + probe))
+        for a, positions in sorted(quoted.items()):
+            longest, run_start, best_start, previous = 0, None, 0, None
+            for p in sorted(positions):
+                run_start = p if previous is None or p != previous + 1 else run_start
+                if p - run_start + 1 > longest:
+                    longest, best_start = p - run_start + 1, run_start
+                previous = p
+            if longest > max_words:
+                rows.append({"file": path.relative_to(folder).as_posix(), "article": a, "words": longest,
+                             "first_words": " ".join(articles[a][best_start:best_start + 8])})
+    return pd.DataFrame(rows, columns=["file", "article", "words", "first_words"])

@@ -43,11 +43,35 @@ def _check_quote_words(max_words) -> int | None:
     return max_words
 
 
+def _bare(word: str) -> str:
+    """A word without surrounding punctuation or a possessive, lower-cased ("Japan's," -> "japan")."""
+    word = word.strip(".,;:!?()[]{}\"'\u201c\u201d\u2018\u2019\u2014\u2013-").lower()
+    for suffix in ("'s", "\u2019s"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+def _find_words(words: list[str], needle: str) -> int | None:
+    """Index of the first word where the words of ``needle`` stand in sequence (whole words), else a word that
+    begins with its first word ("Chinese-developed" for "Chinese"), else None."""
+    target = [_bare(w) for w in str(needle).split() if _bare(w)]
+    if not target:
+        return None
+    bare = [_bare(w) for w in words]
+    k = len(target)
+    for i in range(len(bare) - k + 1):
+        if bare[i:i + k] == target:
+            return i
+    return next((i for i, w in enumerate(bare) if w.startswith(target[0])), None)
+
+
 def shorten_quote(text, max_words: int | None = QUOTE_WORDS, *, around: str | None = None):
     """Return at most ``max_words`` words of ``text``, marking each cut with an ellipsis.
 
-    The window keeps the first word that contains ``around`` (e.g. the country mention the passage is evidence
-    for) near its middle; without ``around``, or when it is not found, the passage's first words are kept.
+    The window keeps the first whole-word occurrence of ``around`` (e.g. the country mention the passage is
+    evidence for; punctuation and a possessive are ignored, so "Japan's," is found for "Japan") near its middle;
+    without ``around``, or when it is not found, the passage's first words are kept.
     Whitespace inside the kept words is normalised to single spaces only when the passage is cut.
 
     Args:
@@ -65,14 +89,9 @@ def shorten_quote(text, max_words: int | None = QUOTE_WORDS, *, around: str | No
     if len(words) <= max_words:
         return text
     start = 0
-    if around:
-        needle = str(around).lower()
-        hit = next((i for i, w in enumerate(words) if needle in w.lower()), None)
-        if hit is None:  # a mention of several words: find where it starts
-            first = needle.split()[0] if needle.split() else needle
-            hit = next((i for i, w in enumerate(words) if first in w.lower()), None)
-        if hit is not None:
-            start = min(max(hit - max_words // 2, 0), len(words) - max_words)
+    hit = _find_words(words, around) if around else None
+    if hit is not None:
+        start = min(max(hit - max_words // 2, 0), len(words) - max_words)
     kept = " ".join(words[start:start + max_words])
     return (ELLIPSIS + " " if start > 0 else "") + kept + (" " + ELLIPSIS if start + max_words < len(words) else "")
 
@@ -91,7 +110,9 @@ def quote_passages(table: pd.DataFrame, columns, max_words: int | None = QUOTE_W
         max_words: Most words per passage; ``None`` keeps whole passages.
         around: Name of a column holding text to keep inside each window (e.g. ``alias``).
         articles: The corpus articles (``doc_id``, ``outlet`` and, when the corpus has it, ``url``): their outlet
-            and link are added after ``doc_id`` where the table does not have them.
+            and link are added after ``doc_id`` where the table does not have them. With their ``text``, quotes
+            of one article that overlap or adjoin each other are trimmed so that together they never give a
+            run of more than ``max_words`` consecutive words of it (two adjacent sentences quoted in two rows).
 
     Returns:
         A copy of ``table``.
@@ -109,6 +130,10 @@ def quote_passages(table: pd.DataFrame, columns, max_words: int | None = QUOTE_W
         hints = out[around] if around else [None] * len(out)
         out[col] = [shorten_quote(text, max_words, around=str(hint).split("|")[0] if isinstance(hint, str) else None)
                     for text, hint in zip(out[col], hints)]
+    if max_words is not None and articles is not None and "doc_id" in out.columns and "text" in articles.columns:
+        texts = articles.drop_duplicates("doc_id").set_index("doc_id")["text"]
+        for col in columns:
+            out[col] = _separate(out[col], out["doc_id"], texts, max_words)
     if articles is not None and "doc_id" in out.columns:
         extra = [c for c in ("outlet", "url") if c in articles.columns and c not in out.columns]
         if extra:
@@ -117,6 +142,64 @@ def quote_passages(table: pd.DataFrame, columns, max_words: int | None = QUOTE_W
             for offset, col in enumerate(extra):
                 out.insert(at + offset, col, out["doc_id"].map(lookup[col]).fillna("").to_numpy())
     return out
+
+
+def _locate(words: list[str], article: list[str]) -> tuple[int, int] | None:
+    """Word span of ``words`` (a quote, ellipses removed) in ``article``, or None when it is not found verbatim."""
+    if not words:
+        return None
+    first = words[0]
+    for i, w in enumerate(article):
+        if w == first and article[i:i + len(words)] == words:
+            return i, i + len(words)
+    return None
+
+
+def _separate(passages: pd.Series, doc_ids: pd.Series, texts: pd.Series, max_words: int) -> list:
+    """Trim quotes of one article so that no run of more than ``max_words`` of its words is quoted in all."""
+    kept: dict[str, list[tuple[int, int]]] = {}
+    out = []
+    for passage, doc in zip(passages, doc_ids):
+        if not isinstance(passage, str) or doc not in texts.index or not isinstance(texts[doc], str):
+            out.append(passage)
+            continue
+        article = texts[doc].split()
+        words = [w for w in passage.split() if w != ELLIPSIS]
+        span = _locate(words, article)
+        if span is None:
+            out.append(passage)
+            continue
+        spans = kept.setdefault(doc, [])
+        if _joint_run(spans, span) <= max_words:  # alone, or repeating words already quoted
+            spans.append(span)
+            out.append(passage)
+            continue
+        covered = set()
+        for a, b in spans:
+            covered.update(range(a - 1, b + 1))  # a trimmed quote may not touch another: a one-word gap at least
+        run = _longest_run([i for i in range(*span) if i not in covered])
+        if len(run) < 3:
+            out.append(ELLIPSIS + " (overlaps a passage quoted above) " + ELLIPSIS)
+            continue
+        a, b = run[0], run[-1] + 1
+        spans.append((a, b))
+        out.append((ELLIPSIS + " " if a > 0 else "") + " ".join(article[a:b]) + (" " + ELLIPSIS if b < len(article) else ""))
+    return out
+
+
+def _longest_run(positions: list[int]) -> list[int]:
+    best, current = [], []
+    for p in positions:
+        current = current + [p] if current and p == current[-1] + 1 else [p]
+        if len(current) > len(best):
+            best = current
+    return best
+
+
+def _joint_run(spans: list[tuple[int, int]], span: tuple[int, int]) -> int:
+    """Length of the longest run of consecutive quoted words once ``span`` is added to ``spans``."""
+    covered = sorted({i for a, b in spans + [span] for i in range(a, b)})
+    return len(_longest_run(covered))
 
 
 def _check_name(name: str) -> None:

@@ -121,6 +121,8 @@ def list_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) 
 
 
 _SITE_PACKAGES = re.compile(r"/[^\s:'\"]*/site-packages/")
+#: Where a warning raised in a notebook cell says it came from: the kernel's temporary file, named by its PID.
+_KERNEL_CELL = re.compile(r"[^\s:'\"]*ipykernel_\d+/\d+\.py")
 
 
 def strip_volatile_metadata(nb: dict) -> dict:
@@ -128,7 +130,8 @@ def strip_volatile_metadata(nb: dict) -> dict:
 
     Printed paths (library warnings name their source file) lose the machine-specific
     part: ``.../site-packages/`` becomes ``SITE-PACKAGES/`` and the project root is dropped,
-    so the same study run from another folder writes the same notebook. The parameters the runner injected
+    so the same study run from another folder writes the same notebook; a warning raised in a cell names
+    ``<notebook cell>`` instead of the kernel's temporary file (named by its process id). The parameters the runner injected
     (corpus and report paths) lose the project root the same way.
     """
     nb.get("metadata", {}).pop("papermill", None)
@@ -143,7 +146,8 @@ def strip_volatile_metadata(nb: dict) -> dict:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
                 text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
-                out["text"] = _SITE_PACKAGES.sub("SITE-PACKAGES/", text).replace(root, "")
+                text = _KERNEL_CELL.sub("<notebook cell>", _SITE_PACKAGES.sub("SITE-PACKAGES/", text))
+                out["text"] = text.replace(root, "")
     return nb
 
 

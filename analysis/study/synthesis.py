@@ -252,7 +252,8 @@ def corrections(p: Portraits) -> pd.DataFrame:
                      "below_05_naive": bool(nv is not None and nv["p_value"] < 0.05),
                      "below_05_holm": bool(r["p_holm"] < 0.05)})
     out = pd.DataFrame(rows, columns=cols)
-    return out.round({"naive_difference": 3, "naive_p": 4, "difference": 3, "p_value": 4, "p_holm": 4})
+    # naive p-values are not rounded: they fall far below any permutation p-value's resolution
+    return out.round({"naive_difference": 3, "difference": 3, "p_value": 4, "p_holm": 4})
 
 
 def _bracket(low, high) -> str:
