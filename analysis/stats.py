@@ -25,7 +25,8 @@ import pandas as pd
 from analysis.numerics import round_significant
 
 __all__ = ["MIN_CLUSTERS", "TOO_FEW", "bootstrap_mean_ci", "bootstrap_by_group", "permutation_test", "share_interval",
-           "design_effect", "paired_permutation_test", "contingency_permutation_test", "cramers_v", "holm"]
+           "design_effect", "paired_permutation_test", "contingency_permutation_test", "cramers_v", "holm",
+           "format_result"]
 
 #: Fewer article clusters than this give no bootstrap interval (the "interval" would be the data's range).
 MIN_CLUSTERS = 10
@@ -518,4 +519,26 @@ def contingency_permutation_test(groups, categories, clusters, *, n_perm: int = 
         low, high = np.quantile(boot, [(1 - ci) / 2, 1 - (1 - ci) / 2])
         out.update(v_low=round_significant(float(low)), v_high=round_significant(float(high)),
                    interval="cluster bootstrap")
+    return out
+
+
+def format_result(result: dict, *, digits: int = 3, p_digits: int = 4) -> dict:
+    """A test's result dict made readable for printing: tables left out, numbers rounded.
+
+    p-values (keys ``p_value``, ``p_holm``, or starting with ``p_``) keep ``p_digits`` decimals, and one that
+    rounds to zero is shown as ``"< 0.0001"`` (for ``p_digits=4``) rather than as an impossible 0; other floats
+    keep ``digits`` decimals. Values that are DataFrames are dropped.
+    """
+    out = {}
+    for key, value in result.items():
+        if isinstance(value, pd.DataFrame):
+            continue
+        if isinstance(value, (float, np.floating)) and np.isfinite(value):
+            if key.startswith("p_"):
+                rounded = round(float(value), p_digits)
+                out[key] = rounded if rounded > 0 else f"< {10 ** -p_digits:.{p_digits}f}"
+            else:
+                out[key] = round(float(value), digits)
+        else:
+            out[key] = value
     return out

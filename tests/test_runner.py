@@ -62,10 +62,12 @@ def test_injected_paths_lose_the_project_root_and_other_cells_keep_theirs():
     injected = f'corpus_path = "{PROJECT_ROOT}/data/external/ai_news/articles.csv"\nseed = 1\n'
     own = f'print("{PROJECT_ROOT}/x")'
     nb = {"metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "source": injected, "outputs": []},
+        {"cell_type": "code", "id": "68c81edb", "metadata": {"tags": ["injected-parameters"]}, "source": injected,
+         "outputs": []},
         {"cell_type": "code", "metadata": {}, "source": own, "outputs": []}]}
     cells = strip_volatile_metadata(nb)["cells"]
     assert cells[0]["source"] == 'corpus_path = "data/external/ai_news/articles.csv"\nseed = 1\n'
+    assert cells[0]["id"] == "injected-parameters"  # papermill's random id would change every rerun
     assert cells[1]["source"] == own
 
 

@@ -326,3 +326,15 @@ def test_permutation_test_refuses_a_meaningless_number_of_permutations(n_perm):
 def test_bootstrap_refuses_missing_cluster_labels(clusters):
     with pytest.raises(ValueError, match="missing cluster labels"):
         bootstrap_mean_ci([0.1, 0.2, 0.3], clusters=clusters)
+
+
+@pytest.mark.parametrize("p, shown", [(0.04213, 0.0421), (0.0002, 0.0002), (3e-12, "< 0.0001"), (1.0, 1.0)])
+def test_format_result_never_prints_a_p_value_of_zero(p, shown):
+    import pandas as pd
+
+    from analysis.stats import format_result
+
+    out = format_result({"p_value": p, "cramers_v": 0.46512, "n": 10, "table": pd.DataFrame({"a": [1]}),
+                         "chi2": float("nan")})
+    assert out["p_value"] == shown and out["cramers_v"] == 0.465 and out["n"] == 10
+    assert "table" not in out and out["chi2"] != out["chi2"]  # NaN passes through

@@ -132,7 +132,8 @@ def strip_volatile_metadata(nb: dict) -> dict:
     part: ``.../site-packages/`` becomes ``SITE-PACKAGES/`` and the project root is dropped,
     so the same study run from another folder writes the same notebook; a warning raised in a cell names
     ``<notebook cell>`` instead of the kernel's temporary file (named by its process id). The parameters the runner injected
-    (corpus and report paths) lose the project root the same way.
+    (corpus and report paths) lose the project root the same way, and the cell papermill inserts for them gets a
+    fixed id instead of a random one.
     """
     nb.get("metadata", {}).pop("papermill", None)
     root = str(PROJECT_ROOT) + os.sep
@@ -141,6 +142,8 @@ def strip_volatile_metadata(nb: dict) -> dict:
         if "injected-parameters" in meta.get("tags", []):  # paths the runner passed: relative to the project
             source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
             cell["source"] = source.replace(root, "")
+            if "id" in cell:  # papermill draws a random id for the cell it inserts
+                cell["id"] = "injected-parameters"
         meta.pop("papermill", None)
         meta.pop("execution", None)
         for out in cell.get("outputs", []):
