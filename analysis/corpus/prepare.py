@@ -329,6 +329,9 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
         dayfirst: Order of NN/NN/YYYY dates; see :func:`load_corpus`.
         force: Rebuild even when the cache is up to date.
 
+    The warnings raised while reading the corpus (rejected dates, for example) are stored with the tables and
+    raised again when they are reused, so a run from a warm cache says what the first run said.
+
     Returns:
         :class:`CorpusTables`. Files written atomically to ``out_dir``:
         articles.parquet, paragraphs.parquet, sentences.parquet,
@@ -351,11 +354,15 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
                                      "near_duplicate_threshold": near_duplicate_threshold,
                                      "on_bad_lines": on_bad_lines, "dayfirst": dayfirst})
     manifest_path = out_dir / "manifest.json"
-    if (not force and manifest_path.exists() and all((out_dir / f).exists() for f in _OUTPUTS)
+    if (not force and manifest_path.exists() and all((out_dir / f).exists() for f in _OUTPUTS + [_WARNINGS])
             and json.loads(manifest_path.read_text(encoding="utf-8")) == manifest):
+        _reissue(json.loads((out_dir / _WARNINGS).read_text(encoding="utf-8")))
         return CorpusTables(**_read_outputs(out_dir), out_dir=out_dir, reused=True, key=manifest["key"])
-    articles, cleaning_log, problems = load_corpus_audited(path, on_bad_lines=on_bad_lines,
-                                                           dayfirst=dayfirst)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        articles, cleaning_log, problems = load_corpus_audited(path, on_bad_lines=on_bad_lines,
+                                                               dayfirst=dayfirst)
+    issued = list(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
     exclusions = _exclude(articles, min_chars=min_chars, languages=languages,
                           threshold=near_duplicate_threshold)
     exclusions = pd.concat([problems, exclusions], ignore_index=True) if len(problems) else exclusions
@@ -368,8 +375,22 @@ def prepare_corpus(path: str | Path | None = None, *, out_dir: str | Path | None
     for name, frame in tables.items():
         atomic_write_frame(frame, out_dir / (f"{name}.parquet" if name in {"articles", "paragraphs",
                                                                            "sentences"} else f"{name}.csv"))
+    atomic_write_json(out_dir / _WARNINGS, [list(w) for w in issued])
     atomic_write_json(manifest_path, manifest)
+    _reissue(issued)
     return CorpusTables(**_read_outputs(out_dir), out_dir=out_dir, reused=False, key=manifest["key"])
+
+
+#: The warnings that reading the corpus raised (bad dates, repaired encodings...), kept with the prepared tables
+#: so that a run that reuses them says the same as the run that made them.
+_WARNINGS = "warnings.json"
+_CATEGORIES = {c.__name__: c for c in (UserWarning, FutureWarning, DeprecationWarning, RuntimeWarning)}
+
+
+def _reissue(issued) -> None:
+    """Raise the recorded warnings again, in order, at the caller of :func:`prepare_corpus`."""
+    for category, message in issued:
+        warnings.warn(message, _CATEGORIES.get(category, UserWarning), stacklevel=3)
 
 
 def load_prepared(path: str | Path | None = None, *, out_dir: str | Path | None = None,
