@@ -368,7 +368,7 @@ def test_outputs_written_atomically_and_reused(mixed_corpus, tmp_path):
     assert not first.reused
     names = sorted(p.name for p in out.iterdir())
     assert names == ["articles.parquet", "cleaning_log.csv", "exclusions.csv", "manifest.json",
-                     "paragraphs.parquet", "sentences.parquet"]  # no temporary files left
+                     "paragraphs.parquet", "sentences.parquet", "warnings.json"]  # no temporary files left
     assert all((p.stat().st_mode & 0o044) == 0o044 for p in out.iterdir())  # group/other readable
     second = prepare_corpus(mixed_corpus, out_dir=out, min_chars=50)
     assert second.reused
