@@ -203,3 +203,52 @@ def test_audit_joins_short_quotes_of_one_article_across_cells(tmp_path, second, 
     (tmp_path / "t.csv").write_text(f'a,b\n"{_run(0, 20, article)}","{_run(*second, article)}"\n', encoding="utf-8")
     found = audit_quotes(tmp_path, [article])
     assert found["words"].tolist() == ([joined] if joined else [])
+
+
+def _shared(tmp_path, monkeypatch, deepseek_rows, asia_rows, heldout=()):
+    from analysis.annotation.sources import url_sha256
+
+    folder = tmp_path / "shared" / "datasets" / "ai_news_portrayal_dev"
+    folder.mkdir(parents=True)
+    header = "title,outlet,published,url,text"
+    (folder / "deepseek_news_2025.csv").write_text("\n".join([header] + deepseek_rows) + "\n", encoding="utf-8")
+    (folder / "asia_ai_news_dev.csv").write_text("\n".join([header + ",partial"] + asia_rows) + "\n",
+                                                 encoding="utf-8")
+    annotation = tmp_path / "shared" / "annotation"
+    annotation.mkdir()
+    (annotation / "heldout_url_sha256.txt").write_text("".join(url_sha256(u) + "\n" for u in heldout))
+    monkeypatch.setenv("ANALYSIS_SHARED_DATASETS", str(tmp_path / "shared" / "datasets"))
+    return folder
+
+
+def test_the_build_counts_what_it_leaves_out_and_writes_the_rest(tmp_path, monkeypatch):
+    _shared(tmp_path, monkeypatch,
+            ["A,BBC,2025-01-27,https://www.bbc.com/a,China's DeepSeek.", "B,BBC,2025-01-28,https://bbc.com/a/,Copy.",
+             "C,CNN,2025-01-29,https://cnn.com/held,Held out."],
+            ["D,The Star,,https://thestar.com.my/d,,true", "E,NST,2024-05-01,https://nst.com.my/e,Malaysia.,true"],
+            heldout=["https://cnn.com/held"])
+    build = build_ai_news_corpus(tmp_path / "out" / "articles.csv")
+    assert (build.heldout, build.duplicates, build.empty, build.written) == (1, 1, 1, 2)
+    assert build.rows_read == {"deepseek_news_2025.csv": 3, "asia_ai_news_dev.csv": 2}
+    articles = pd.read_csv(build.path, dtype=str, keep_default_na=False)
+    assert articles["doc_id"].tolist() == ["bbc.com/a", "nst.com.my/e"]  # first copy of a page wins, sorted
+    assert articles["collection"].tolist() == ["deepseek_full_text", "asia_leads"]
+
+
+def test_a_file_without_a_column_is_named_and_nothing_is_written(tmp_path, monkeypatch):
+    folder = _shared(tmp_path, monkeypatch, ["A,BBC,2025-01-27,https://bbc.com/a,Text."],
+                     ["D,The Star,,https://thestar.com.my/d,Text.,true"])
+    table = pd.read_csv(folder / "asia_ai_news_dev.csv").drop(columns=["url"])
+    table.to_csv(folder / "asia_ai_news_dev.csv", index=False)
+    out = tmp_path / "out" / "articles.csv"
+    with pytest.raises(ValueError, match=r"asia_ai_news_dev\.csv: column\(s\) \['url'\] missing"):
+        build_ai_news_corpus(out)
+    assert not out.exists()
+
+
+def test_a_row_without_a_url_is_named_by_file_and_line(tmp_path, monkeypatch):
+    _shared(tmp_path, monkeypatch, ["A,BBC,2025-01-27,https://bbc.com/a,Text.", "B,BBC,2025-01-28,,Text."], [])
+    out = tmp_path / "out" / "articles.csv"
+    with pytest.raises(ValueError, match=r"deepseek_news_2025\.csv line 3: not a URL.*nothing was written"):
+        build_ai_news_corpus(out)
+    assert not out.exists()

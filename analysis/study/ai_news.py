@@ -39,6 +39,7 @@ AI_NEWS_FILES = {"deepseek_news_2025.csv": ("deepseek_full_text", "full text"),
                  "asia_ai_news_dev.csv": ("asia_leads", "lead")}
 AI_NEWS_CORPUS = paths.DATA_DIR / "external" / "ai_news" / "articles.csv"
 AI_NEWS_REPORT = paths.REPORTS_DIR / "ai_news"
+INPUT_COLUMNS = ["title", "outlet", "published", "url", "text"]
 COLUMNS = ["doc_id", "title", "outlet", "published", "url", "text", "collection", "document_type"]
 
 
@@ -70,7 +71,8 @@ def build_ai_news_corpus(dest: str | Path = AI_NEWS_CORPUS) -> CorpusBuild:
 
     Raises:
         DatasetMissingError: the development corpora are not in ``../shared/datasets``.
-        ValueError: a row without a usable URL (names the file and row).
+        ValueError: a file without one of ``INPUT_COLUMNS``, or a row without a usable URL (names the file and
+            row).
     """
     from analysis.annotation.documents import heldout_path
     from analysis.annotation.sources import is_heldout, load_heldout, normalise_url
@@ -78,14 +80,19 @@ def build_ai_news_corpus(dest: str | Path = AI_NEWS_CORPUS) -> CorpusBuild:
     heldout = load_heldout(heldout_path()) if heldout_path().exists() else frozenset()
     frames, rows_read = [], {}
     for name, (collection, doc_type) in AI_NEWS_FILES.items():
-        table = pd.read_csv(paths.dataset_path(AI_NEWS_DATASET, name), dtype=str, keep_default_na=False)
+        source = paths.dataset_path(AI_NEWS_DATASET, name)
+        table = pd.read_csv(source, dtype=str, keep_default_na=False)
+        missing = [c for c in INPUT_COLUMNS if c not in table.columns]
+        if missing:
+            raise ValueError(f"{source}: column(s) {missing} missing (found {list(table.columns)}); the study needs "
+                             f"{INPUT_COLUMNS}. Restore the file from the dataset's source (see its README).")
         rows_read[name] = len(table)
         keys = []
         for row, url in enumerate(table["url"], start=2):
             try:
                 keys.append(normalise_url(url))
             except ValueError as exc:
-                raise ValueError(f"{name} line {row}: {exc}") from None
+                raise ValueError(f"{source} line {row}: {exc}. Fix or remove the row; nothing was written.") from None
         frames.append(pd.DataFrame({
             "doc_id": keys, "title": table["title"].str.strip(), "outlet": table["outlet"].str.strip(),
             "published": table["published"].str.strip(), "url": table["url"].str.strip(),
@@ -170,6 +177,8 @@ def audit_quotes(folder: str | Path, texts, *, max_words: int = 30, probe: int =
     """
     import hashlib
 
+    from analysis.study.report import _longest_run
+
     def key(words) -> bytes:
         return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=12).digest()
 
@@ -188,12 +197,8 @@ def audit_quotes(folder: str | Path, texts, *, max_words: int = 30, probe: int =
             for a, start in where.get(key(words[i:i + probe]), ()):
                 quoted.setdefault(a, set()).update(range(start, start + probe))
         for a, positions in sorted(quoted.items()):
-            longest, run_start, best_start, previous = 0, None, 0, None
-            for p in sorted(positions):
-                run_start = p if previous is None or p != previous + 1 else run_start
-                if p - run_start + 1 > longest:
-                    longest, best_start = p - run_start + 1, run_start
-                previous = p
+            run = _longest_run(sorted(positions))
+            longest, best_start = len(run), run[0]
             if longest > max_words:
                 rows.append({"file": path.relative_to(folder).as_posix(), "article": a, "words": longest,
                              "first_words": " ".join(articles[a][best_start:best_start + 8])})
