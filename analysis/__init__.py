@@ -45,6 +45,8 @@ _API = {
     "run_study": "study.runner", "RunConfig": "study.runner",
     # machine-independent numbers
     "quantize_embeddings": "numerics", "round_scores": "numerics",
+    # scale: chunks of whole articles, locally or on a Dask cluster
+    "map_articles": "scale", "embed_on_cluster": "scale",
 }
 
 __all__ = ["__version__", *sorted(_API)]

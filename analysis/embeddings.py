@@ -25,7 +25,7 @@ from analysis.paths import INTERIM_DIR
 __all__ = [
     "DEFAULT_MODEL", "MINILM_SHA256", "ModelChecksumError", "Embedder",
     "SentenceTransformerEmbedder", "TfidfSvdEmbedder", "load_embedder",
-    "embed_texts", "text_hash", "sha256_file",
+    "embed_texts", "text_hash", "sha256_file", "cache_missing", "store_vectors",
 ]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -288,9 +288,32 @@ def embed_texts(
         first = {k: t for k, t in zip(keys, texts)}
         new_texts = [first[k] for k in todo]
         vecs = embedder.encode(new_texts, batch_size=batch_size, show_progress=show_progress)
-        shard = folder / f"shard-{hashlib.sha1(''.join(todo).encode()).hexdigest()[:16]}.npz"
-        _atomic_save_npz(shard, keys=np.array(todo), vectors=vecs)
+        store_vectors(new_texts, vecs, embedder=embedder, cache_dir=cache_dir)
         cache.update(zip(todo, vecs))
     if not keys:
         return embedder.encode([], batch_size=batch_size)
     return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+
+def cache_missing(texts, *, embedder: Embedder, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> list[str]:
+    """The distinct texts (first-seen order) that have no vector in the cache for ``embedder``."""
+    folder = Path(cache_dir) / embedder.model_id
+    cache = _load_cache(folder) if folder.is_dir() else {}
+    return list(dict.fromkeys(t for t in texts if text_hash(t) not in cache))
+
+
+def store_vectors(texts: list[str], vectors: np.ndarray, *, embedder: Embedder,
+                  cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
+    """Add ``vectors`` (row i for ``texts[i]``, encoded by ``embedder``) to the cache as one new shard.
+
+    Raises:
+        ValueError: The row count differs from the number of texts.
+    """
+    if len(vectors) != len(texts):
+        raise ValueError(f"store_vectors: {len(vectors)} vectors for {len(texts)} texts.")
+    if not texts:
+        return
+    keys = [text_hash(t) for t in texts]
+    folder = Path(cache_dir) / embedder.model_id
+    shard = folder / f"shard-{hashlib.sha1(''.join(keys).encode()).hexdigest()[:16]}.npz"
+    _atomic_save_npz(shard, keys=np.array(keys), vectors=np.asarray(vectors, dtype=np.float32))

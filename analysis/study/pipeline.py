@@ -12,6 +12,9 @@ frames        05                passages, scores, context, context_scores       
 
 Every stage function reuses the artefact when its inputs, parameters and code are unchanged (see
 :mod:`analysis.stages`), so a rerun recomputes only what changed; ``force=True`` recomputes one stage.
+The per-article work (mentions, sentiment scores, the sentence vectors of topics and frames) runs in
+chunks of whole articles, on Dask workers when a scheduler is set (:mod:`analysis.scale`); the tables
+are the same either way, so the scheduler is not a stage parameter.
 The synthesis (06) reads the stages with :func:`read_study_stages` and calls no instrument, so its
 numbers are the ones 03-05 reported.
 """
@@ -23,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.io import sha256_file
+from analysis.scale import embed_on_cluster, map_articles
 from analysis.stages import Stage, StageError, code_hash, read_stage, run_stage
 
 __all__ = ["mention_stage", "topic_stage", "sentiment_stage", "frame_stage", "read_study_stages", "codebook_id",
@@ -36,7 +40,7 @@ _CODE = {
     "frames": (["framing", "corpus/segmentation.py", "embeddings.py", "numerics.py"], ["frames"]),
 }
 #: Every stage also depends on how stages are computed and stored.
-_SHARED_CODE = ["study/pipeline.py", "stages.py", "io.py"]
+_SHARED_CODE = ["study/pipeline.py", "stages.py", "io.py", "scale.py"]
 
 
 def _code(stage: str) -> str:
@@ -65,7 +69,7 @@ def mention_stage(tables, *, force: bool = False) -> Stage:
                                                load_mention_gold)
 
     def compute():
-        mentions = detect_mentions(tables.sentences)
+        mentions = map_articles(detect_mentions, tables.sentences)
         gold = load_mention_gold()
         if set(gold["doc_id"]) & set(tables.articles["doc_id"]):
             summary, detail = evaluate_mentions(mentions, tables.sentences, tables.articles, gold)
@@ -79,7 +83,7 @@ def mention_stage(tables, *, force: bool = False) -> Stage:
 
 
 def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, random_state: int = 42,
-                force: bool = False) -> Stage:
+                fit_sample: int | None = None, force: bool = False) -> Stage:
     """The topic documents and BERTopic's fit on them (the fitted model is saved beside the tables).
 
     Args:
@@ -87,19 +91,24 @@ def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, rand
         unit: ``"article"``, ``"paragraph"`` or ``"sentence"``; ``None`` chooses by ``min_articles``.
         min_articles: With ``unit=None``, fewer articles than this make paragraphs the documents.
         random_state: Seed of the topic model.
+        fit_sample: Fit on a seeded sample of at most this many documents and assign the rest to the nearest
+            topic (see :class:`~analysis.topics.TopicModel`); ``None``: :data:`~analysis.topics.measure.FIT_SAMPLE`.
 
     Returns:
         Stage with ``docs``, ``excluded``, ``document_topics`` and ``topic_info`` (its ``attrs["notes"]``
         are the model's notes); :func:`stage_topic_model` loads the saved model.
     """
-    from analysis.topics.measure import fit_topic_model, select_topic_documents
+    from analysis.topics.measure import FIT_SAMPLE, fit_topic_model, select_topic_documents
+
+    fit_sample = FIT_SAMPLE if fit_sample is None else fit_sample
 
     state = {}
 
     def compute():
         docs, excluded = select_topic_documents(tables.articles, tables.paragraphs, sentences=tables.sentences,
                                                 unit=unit, min_articles=min_articles)
-        model = fit_topic_model(docs, random_state=random_state)
+        embed_on_cluster(docs["text"].tolist())
+        model = fit_topic_model(docs, random_state=random_state, fit_sample=fit_sample)
         state["model"] = model
         info = model.topic_info_.copy()
         info.attrs["notes"] = list(model.notes_)
@@ -109,7 +118,8 @@ def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, rand
         state["model"].save(folder / "model")
 
     return run_stage(tables.out_dir, "topics", inputs=_corpus_inputs(tables),
-                     params={"unit": unit, "min_articles": min_articles, "random_state": random_state},
+                     params={"unit": unit, "min_articles": min_articles, "random_state": random_state,
+                             "fit_sample": fit_sample},
                      code=_code("topics"), compute=compute, extra=save_model, force=force)
 
 
@@ -133,9 +143,10 @@ def sentiment_stage(tables, mentions: Stage, *, countries, scorer: str = "indoma
     countries = sorted(countries)
 
     def compute():
-        scored = score_mentions(units, tables.sentences, scorer=scorer, countries=countries)
+        others = {"sentences": tables.sentences}
+        scored = map_articles(score_mentions, units, others=others, scorer=scorer, countries=countries)
         direct = units[units["reference"] == "direct"]
-        vader = score_mentions(direct, tables.sentences, scorer="vader", countries=countries)
+        vader = map_articles(score_mentions, direct, others=others, scorer="vader", countries=countries)
         return {"scored": scored, "vader": vader}
 
     return run_stage(tables.out_dir, "sentiment", inputs={**_corpus_inputs(tables), "mentions": mentions.content},
@@ -188,7 +199,7 @@ def frame_stage(tables, mentions: Stage, *, countries, codebook: str | Path | No
         ``context_scores``; the params record the scorer actually run (``scorer_used``).
     """
     from analysis.framing.by_country import build_passages
-    from analysis.framing.measure import load_codebook, score_frames
+    from analysis.framing.measure import load_codebook, score_frames, split_sentences
 
     units = mentions["units"]
     countries = sorted(countries)
@@ -200,6 +211,8 @@ def frame_stage(tables, mentions: Stage, *, countries, codebook: str | Path | No
         out = {}
         for name, w in (("passages", window), ("context", context_window)):
             passages = build_passages(tables.sentences, direct, window=w, countries=countries)
+            if used != "dictionary":  # every other scorer reads MiniLM vectors of the passages' sentences
+                embed_on_cluster([s for text in passages["text"] for s in split_sentences(text)])
             scores = score_frames(passages["text"].tolist(), scorer=used, codebook=book)
             out[name] = passages
             out["scores" if name == "passages" else "context_scores"] = scores

@@ -21,6 +21,7 @@ from pathlib import Path
 from analysis import __version__
 from analysis.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REPORTS_DIR, SEED_CORPUS_DIR
 from analysis.io import atomic_write_bytes
+from analysis.scale import SCHEDULER_ENV, start_scheduler
 
 __all__ = ["StudyRunError", "RunConfig", "list_notebooks", "run_study", "render_index", "strip_volatile_metadata",
            "check_output_folder", "check_countries", "REPORT_MARKER", "declared_parameters",
@@ -52,6 +53,9 @@ class RunConfig:
     #: Most words quoted from any passage; ``None`` quotes whole passages (a report that stays private).
     quote_words: int | None = 30
     only: list[str] = field(default_factory=list)
+    #: Where the per-article work runs (not a notebook parameter: the tables are the same anywhere); see
+    #: :func:`analysis.scale.start_scheduler`. ``None``: this process, in chunks.
+    scheduler: str | None = None
     notebooks_dir: Path = NOTEBOOKS_DIR
 
     def parameters(self) -> dict:
@@ -348,17 +352,21 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
     env = {"ANALYSIS_REPORT_DIR": str(out.resolve()), "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
     pages = []
-    for i, book in enumerate(books, 1):
-        started = time.perf_counter()
-        log(f"[{i}/{len(books)}] {book.name} ...", flush=True)
-        executed = out / "notebooks" / book.name
-        _execute(book, executed, per_book[book], env)
-        if write_back:
-            atomic_write_bytes(book, executed.read_bytes())
-        page = out / f"{book.stem}.html"
-        _render_html(executed, page)
-        pages.append(page)
-        log(f"[{i}/{len(books)}] {book.name} done in {time.perf_counter() - started:.0f} s", flush=True)
+    with start_scheduler(config.scheduler) as address:
+        if address:
+            env[SCHEDULER_ENV] = address
+            log(f"Per-article work runs on the Dask scheduler at {address}.", flush=True)
+        for i, book in enumerate(books, 1):
+            started = time.perf_counter()
+            log(f"[{i}/{len(books)}] {book.name} ...", flush=True)
+            executed = out / "notebooks" / book.name
+            _execute(book, executed, per_book[book], env)
+            if write_back:
+                atomic_write_bytes(book, executed.read_bytes())
+            page = out / f"{book.stem}.html"
+            _render_html(executed, page)
+            pages.append(page)
+            log(f"[{i}/{len(books)}] {book.name} done in {time.perf_counter() - started:.0f} s", flush=True)
     # Pages of this package only: each has its executed notebook beside it (not a user's own HTML file).
     existing = sorted(p for p in out.glob("[0-9][0-9]_*.html") if (out / "notebooks" / f"{p.stem}.ipynb").is_file())
     index = render_index(out, existing)
@@ -404,6 +412,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="most words quoted from any passage, beside its outlet and link (default 30, the rule for "
                           "reports that are shared); 'all' quotes whole passages, for reports that stay private")
     run.add_argument("--only", nargs="*", default=[], help="run only these notebooks (e.g. 01 02)")
+    run.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N|CLUSTER.yaml",
+                     help="run the per-article work (mentions, sentiment, sentence vectors) on a Dask cluster: a "
+                          "running scheduler, N local worker processes, or a dask-jobqueue cluster file (README, "
+                          "'Past one machine'); the tables equal the local run's")
     run.add_argument("--write-back", action="store_true", help="replace notebooks/*.ipynb with executed copies")
     run.add_argument("--overwrite", action="store_true",
                      help="write into a non-empty --out folder that is not a previous report of this package")
@@ -425,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
                        codebook=args.codebook, unit=args.unit, only=args.only,
                        dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order],
-                       quote_words=args.quote_words)
+                       quote_words=args.quote_words, scheduler=args.scheduler)
     try:
         run_study(config, write_back=args.write_back, overwrite=args.overwrite,
                   log=lambda *a, **k: print(*a, file=sys.stderr, **k))

@@ -18,7 +18,7 @@ _API = {
     "TopicModel": "measure", "fit_topic_model": "measure", "load_topic_model": "measure",
     "select_topic_documents": "measure", "representative_passages": "measure",
     "load_topic_stopwords": "measure", "scale_min_cluster_size": "measure", "corpus_hash": "measure",
-    "TOPIC_UNITS": "measure",
+    "TOPIC_UNITS": "measure", "FIT_SAMPLE": "measure", "assign_to_topics": "measure",
     "plot_topic_shares": "plots", "plot_topic_effects": "plots",
     "TopicFit": "validation", "npmi_coherence": "validation", "topic_npmi": "validation",
     "topic_diversity": "validation", "match_topics": "validation", "fit_baseline_topics": "validation",

@@ -32,7 +32,12 @@ from analysis.paths import RESOURCES_DIR
 
 __all__ = [
     "TopicModel", "fit_topic_model", "load_topic_model", "select_topic_documents",
-    "representative_passages", "load_topic_stopwords", "scale_min_cluster_size", "corpus_hash", "TOPIC_UNITS"]
+    "representative_passages", "load_topic_stopwords", "scale_min_cluster_size", "corpus_hash", "TOPIC_UNITS",
+    "FIT_SAMPLE", "assign_to_topics"]
+
+#: Documents above which the study fits topics on a seeded sample of this size and assigns the rest
+#: (:class:`TopicModel` ``fit_sample``); on a 2-core machine a full fit is minutes at 2,000 documents.
+FIT_SAMPLE = 20_000
 
 logger = logging.getLogger(__name__)
 STOPWORDS_FILE = RESOURCES_DIR / "topic_stopwords.txt"
@@ -221,6 +226,10 @@ class TopicModel:
         top_n_words: Words per topic.
         mmr_diversity: Diversity of the MaximalMarginalRelevance step.
         min_df: CountVectorizer ``min_df``.
+        fit_sample: Above this many documents, fit on a seeded sample of this size (``random_state``) and
+            assign every other document to the topic whose centroid (mean sample vector) is nearest by
+            cosine; the topic words are the sample's. ``None``: fit on every document. For corpora of
+            tens of thousands of documents and more (see ``bench/topic_sampling.py`` for its effect).
 
     Attributes:
         bertopic_: The fitted ``BERTopic`` object.
@@ -241,7 +250,7 @@ class TopicModel:
                  n_topics: int | None = None, clustering: str = "spectral", min_cluster_size: int | None = None,
                  n_neighbors: int = 15, n_components: int = 5, max_outlier_share: float = 0.5,
                  reduce_outliers: bool = True, top_n_words: int = 10, mmr_diversity: float = 0.3,
-                 min_df: int = 1):
+                 min_df: int = 1, fit_sample: int | None = None):
         self.random_state = random_state
         self.embedding_model = embedding_model
         self.cache_dir = cache_dir
@@ -255,12 +264,13 @@ class TopicModel:
         self.top_n_words = top_n_words
         self.mmr_diversity = mmr_diversity
         self.min_df = min_df
+        self.fit_sample = fit_sample
 
     def get_params(self) -> dict:
         """Constructor parameters (the embedding model as its id when it is an object)."""
         keys = ["random_state", "embedding_model", "cache_dir", "n_topics", "clustering", "min_cluster_size",
                 "n_neighbors", "n_components", "max_outlier_share", "reduce_outliers", "top_n_words",
-                "mmr_diversity", "min_df"]
+                "mmr_diversity", "min_df", "fit_sample"]
         return {k: getattr(self, k) for k in keys}
 
     # -- fitting -----------------------------------------------------------------------------
@@ -291,24 +301,44 @@ class TopicModel:
         self.n_documents_ = n
         self.embedding_model_id_ = embedder.model_id
         self.corpus_hash_ = corpus_hash(texts, embedder.model_id)
+        rows = self._sample_rows(n)
+        fit_texts, fit_vectors = (texts, embeddings) if rows is None else ([texts[i] for i in rows], embeddings[rows])
+        m = len(fit_texts)
         if self.clustering == "spectral":
-            reduced, reducer = embeddings, None
-            labels, probs = self._spectral(embeddings), None
+            reduced, reducer = fit_vectors, None
+            labels, probs = self._spectral(fit_vectors), None
         else:
-            reduced, reducer = self._reduce(embeddings)
+            reduced, reducer = self._reduce(fit_vectors)
             labels, probs = self._cluster(reduced)
-        self.bertopic_ = self._fit_bertopic(texts, embeddings, reduced, reducer, labels, probs, embedder)
+        self.bertopic_ = self._fit_bertopic(fit_texts, fit_vectors, reduced, reducer, labels, probs, embedder)
         topics = np.asarray(self.bertopic_.topics_)
         if self.reduce_outliers and (topics == -1).any() and (topics != -1).any():
             n_out = int((topics == -1).sum())
-            topics = self.bertopic_.reduce_outliers(texts, list(topics), strategy="embeddings",
-                                                    embeddings=embeddings)
-            self.bertopic_.update_topics(texts, topics=list(topics), top_n_words=self.top_n_words,
-                                         vectorizer_model=self._vectorizer(n),
+            topics = self.bertopic_.reduce_outliers(fit_texts, list(topics), strategy="embeddings",
+                                                    embeddings=fit_vectors)
+            self.bertopic_.update_topics(fit_texts, topics=list(topics), top_n_words=self.top_n_words,
+                                         vectorizer_model=self._vectorizer(m),
                                          representation_model=self._representation())
-            self.notes_.append(f"{n_out} of {n} outlier documents reassigned to their nearest topic by embedding.")
-        self._tabulate(frame, texts, embeddings, np.asarray(self.bertopic_.topics_))
+            self.notes_.append(f"{n_out} of {m} outlier documents reassigned to their nearest topic by embedding.")
+        topics = np.asarray(self.bertopic_.topics_)
+        if rows is not None:
+            topics = assign_to_topics(embeddings, rows, topics)
+            self.notes_.append(f"Fitted on a seeded sample of {m} of {n} documents (fit_sample={self.fit_sample}, "
+                               f"random_state={self.random_state}); the other {n - m} were assigned to the topic "
+                               "with the nearest centroid, and the topic words are the sample's.")
+        self._tabulate(frame, texts, embeddings, topics)
         return self
+
+    def _sample_rows(self, n: int) -> np.ndarray | None:
+        """Sorted rows of the seeded fitting sample, or ``None`` to fit on every document."""
+        size = self.fit_sample
+        if size is None:
+            return None
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 2:
+            raise ValueError(f"fit_sample must be a whole number of at least 2 documents (or None), got {size!r}.")
+        if n <= size:
+            return None
+        return np.sort(np.random.default_rng(self.random_state).choice(n, size=int(size), replace=False))
 
     def _reduce(self, embeddings):
         n = embeddings.shape[0]
@@ -449,6 +479,34 @@ class TopicModel:
         return path
 
 
+def assign_to_topics(embeddings: np.ndarray, rows: np.ndarray, topics: np.ndarray) -> np.ndarray:
+    """Topics of every document, given the topics of the fitted rows: the rest go to the nearest centroid.
+
+    Args:
+        embeddings: ``(n, d)`` vectors of all documents.
+        rows: The fitted documents' row numbers (sorted, distinct).
+        topics: Their topics (``-1``: outlier; outliers are not centroids).
+
+    Returns:
+        int array of length n; fitted rows keep their topic, the others take the topic of highest cosine
+        similarity to its centroid (ties: the lower topic id), or ``-1`` when the fit has no topic.
+    """
+    out = np.full(len(embeddings), -1, dtype=int)
+    out[rows] = topics
+    ids = sorted(set(np.asarray(topics).tolist()) - {-1})
+    rest = np.setdiff1d(np.arange(len(embeddings)), rows)
+    if not ids or not len(rest):
+        return out
+    fitted = embeddings[rows]
+    cents = np.stack([fitted[topics == t].mean(axis=0) for t in ids])
+    cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+    norm = embeddings[rest] / np.maximum(np.linalg.norm(embeddings[rest], axis=1, keepdims=True), 1e-12)
+    # Rounded before the argmax, so a near-tie is broken the same way on any CPU (analysis.numerics).
+    similarity = round_scores(norm @ cents.T)
+    out[rest] = np.asarray(ids)[np.argmax(similarity, axis=1)]
+    return out
+
+
 def _centroid_probability(embeddings: np.ndarray, topics: np.ndarray, temperature: float = 0.05) -> np.ndarray:
     ids = sorted(set(topics.tolist()) - {-1})
     probs = np.full(len(topics), np.nan)
@@ -519,7 +577,7 @@ def load_topic_model(path: str | Path, *, docs=None) -> TopicModel:
                              "(corpus hash mismatch); refit the model on the current corpus.")
     params = {k: v for k, v in meta["params"].items() if k in {"random_state", "n_topics", "clustering", "min_cluster_size",
               "n_neighbors", "n_components", "max_outlier_share", "reduce_outliers", "top_n_words",
-              "mmr_diversity", "min_df"}}
+              "mmr_diversity", "min_df", "fit_sample"}}
     model = TopicModel(**params)
     with _quiet_bertopic():
         model.bertopic_ = BERTopic.load(str(path / "bertopic"))

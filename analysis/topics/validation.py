@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.numerics import round_significant, round_table
-from analysis.topics.measure import TOKEN_PATTERN, TopicModel, load_topic_stopwords
+from analysis.topics.measure import FIT_SAMPLE, TOKEN_PATTERN, TopicModel, load_topic_stopwords
 
 __all__ = [
     "TopicFit", "npmi_coherence", "topic_npmi", "topic_diversity", "match_topics", "fit_baseline_topics",
@@ -260,12 +260,14 @@ def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | N
                          random_states: Sequence[int] = (0, 1, 2, 3, 4), n_topics: int | None = None,
                          models: Sequence[str] = ("bertopic", "lda", "nmf"), top_n: int = 10,
                          fitters: Mapping[str, Callable] | None = None, subsample_pairs: int = 0,
-                         subsample_fraction: float = 0.8) -> pd.DataFrame:
+                         subsample_fraction: float = 0.8, max_documents: int | None = FIT_SAMPLE) -> pd.DataFrame:
     """Quality and stability of BERTopic and the LDA/NMF baselines on the same documents.
 
     LDA and NMF get as many topics as the first BERTopic fit found (or ``n_topics``).
     ``subsample_pairs > 0`` adds stability under data perturbation
-    (:func:`subsample_stability`, first seed, same number of topics).
+    (:func:`subsample_stability`, first seed, same number of topics). Above ``max_documents`` documents
+    (default :data:`~analysis.topics.measure.FIT_SAMPLE`, the study's fitting sample), every model is fitted
+    on the same seeded sample of that size (first seed), and ``result.attrs["notes"]`` says so.
 
     Returns:
         DataFrame ``model``, ``n_topics`` (mean over seeds), ``npmi``, ``diversity``
@@ -273,6 +275,13 @@ def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | N
         pairs), ``subsample_ari`` (mean over subsample pairs; NaN when not asked), ``n_seeds``.
     """
     documents = list(documents)
+    notes = []
+    if max_documents is not None and len(documents) > max_documents:
+        keep = np.sort(np.random.default_rng(random_states[0]).choice(len(documents), size=max_documents,
+                                                                      replace=False))
+        notes.append(f"Quality measured on a seeded sample of {max_documents} of {len(documents)} documents.")
+        documents = [documents[i] for i in keep]
+        embeddings = None if embeddings is None else np.asarray(embeddings)[keep]
     rows, k = [], n_topics
 
     def fit_one(name, docs, emb, random_state):
@@ -301,5 +310,8 @@ def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | N
                      "diversity": float(np.mean([topic_diversity(f.topic_words, top_n=top_n) for f in fits])),
                      "stability_ari": float(stab["ari"].mean()), "matched_share": float(stab["matched_share"].mean()),
                      "subsample_ari": sub, "n_seeds": len(fits)})
-    return round_table(pd.DataFrame(rows, columns=["model", "n_topics", "npmi", "diversity", "stability_ari",
-                                       "matched_share", "subsample_ari", "n_seeds"]))
+    table = round_table(pd.DataFrame(rows, columns=["model", "n_topics", "npmi", "diversity", "stability_ari",
+                                                    "matched_share", "subsample_ari", "n_seeds"]))
+    if notes:
+        table.attrs["notes"] = notes
+    return table

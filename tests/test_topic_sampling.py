@@ -1,0 +1,112 @@
+"""Topics fitted on a seeded sample: the sample's topics, the rest assigned to the nearest centroid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.embeddings import TfidfSvdEmbedder
+from analysis.topics.measure import TopicModel, assign_to_topics, fit_topic_model
+from analysis.topics.validation import TopicFit, compare_topic_models
+
+THEMES = {
+    "chips": "semiconductor chip foundry wafer export controls nvidia lithography fabrication plant supply",
+    "finance": "investment fund billion valuation investors capital venture startup funding shares",
+    "datacentre": "data centre electricity power grid water cooling johor land energy hyperscale",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    rng = np.random.default_rng(1)
+    rows = [{"doc_id": f"{theme}-{i}", "theme": theme,
+             "text": "The " + " ".join(rng.choice(vocab.split(), size=14)) + " said officials."}
+            for theme, vocab in THEMES.items() for i in range(40)]
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=3).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def embedder(corpus):
+    return TfidfSvdEmbedder(n_components=20, random_state=0).fit(corpus["text"].tolist())
+
+
+def test_assign_keeps_fitted_rows_and_sends_the_rest_to_the_nearest_centroid():
+    vectors = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [0.8, 0.2], [0.2, 0.8], [-1, 0]], dtype=float)
+    rows = np.array([0, 1, 2, 3, 6])
+    topics = np.array([5, 5, 2, 2, -1])                      # row 6 is an outlier: never a centroid
+    out = assign_to_topics(vectors, rows, topics)
+    assert out.tolist() == [5, 5, 2, 2, 5, 2, -1]
+
+
+def test_assign_without_any_topic_leaves_everything_an_outlier():
+    out = assign_to_topics(np.eye(3), np.array([0]), np.array([-1]))
+    assert out.tolist() == [-1, -1, -1]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(3, 30), st.integers(0, 10_000))
+def test_assigned_topics_are_fitted_topics(n, seed):
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, 4))
+    rows = np.sort(rng.choice(n, size=max(2, n // 2), replace=False))
+    topics = rng.integers(-1, 3, size=len(rows))
+    out = assign_to_topics(vectors, rows, topics)
+    assert out[rows].tolist() == topics.tolist()
+    fitted = set(topics.tolist()) - {-1}
+    rest = np.setdiff1d(np.arange(n), rows)
+    assert set(out[rest].tolist()) <= (fitted or {-1})
+
+
+def test_a_sampled_fit_is_the_fit_on_its_sample_plus_assignment(corpus, embedder):
+    vectors = embedder.encode(corpus["text"].tolist())
+    sampled = fit_topic_model(corpus, embeddings=vectors, random_state=7, fit_sample=60, embedding_model=embedder,
+                              cache_dir=None)
+    rows = np.sort(np.random.default_rng(7).choice(len(corpus), size=60, replace=False))
+    alone = fit_topic_model(corpus.iloc[rows], embeddings=vectors[rows], random_state=7, embedding_model=embedder,
+                            cache_dir=None)
+    dt = sampled.document_topics_
+    assert len(dt) == len(corpus) and sampled.n_documents_ == len(corpus)
+    assert dt["topic"].iloc[rows].tolist() == alone.document_topics_["topic"].tolist()
+    assert sampled.topic_words_ == alone.topic_words_
+    assert sampled.topic_info_["size"].sum() == len(corpus)
+    assert any("seeded sample of 60 of 120" in note for note in sampled.notes_)
+    purity = dt.groupby("topic")["theme"].agg(lambda s: s.value_counts(normalize=True).iloc[0])
+    assert (purity > 0.9).all()                               # the assigned documents land with their theme
+
+
+def test_no_sampling_at_or_below_the_sample_size(corpus, embedder):
+    vectors = embedder.encode(corpus["text"].tolist())
+    full = fit_topic_model(corpus, embeddings=vectors, random_state=7, embedding_model=embedder, cache_dir=None)
+    same = fit_topic_model(corpus, embeddings=vectors, random_state=7, fit_sample=len(corpus),
+                           embedding_model=embedder, cache_dir=None)
+    pd.testing.assert_frame_equal(same.document_topics_, full.document_topics_)
+    assert not any("seeded sample" in note for note in same.notes_)
+
+
+@pytest.mark.parametrize("bad", [1, 0, -5, 2.5, True, "100"])
+def test_a_bad_sample_size_is_refused(corpus, embedder, bad):
+    with pytest.raises(ValueError, match="fit_sample"):
+        TopicModel(fit_sample=bad, embedding_model=embedder, cache_dir=None).fit(
+            corpus, embeddings=embedder.encode(corpus["text"].tolist()))
+
+
+def test_quality_is_measured_on_a_seeded_sample_above_max_documents(corpus):
+    seen = []
+
+    def fitter(docs, random_state=0):
+        seen.append(list(docs))
+        return TopicFit(model="bertopic", random_state=random_state, assignments=np.arange(len(docs)) % 2,
+                        topic_words={0: ["chip", "wafer"], 1: ["fund", "capital"]})
+
+    table = compare_topic_models(corpus["text"], random_states=[4, 5], models=["bertopic"],
+                                 fitters={"bertopic": fitter}, max_documents=50)
+    assert [len(d) for d in seen] == [50, 50] and seen[0] == seen[1]
+    assert set(seen[0]) <= set(corpus["text"])
+    assert table.attrs["notes"] == ["Quality measured on a seeded sample of 50 of 120 documents."]
+    seen.clear()
+    table = compare_topic_models(corpus["text"], random_states=[4], models=["bertopic"],
+                                 fitters={"bertopic": fitter}, max_documents=None)
+    assert [len(d) for d in seen] == [120] and "notes" not in table.attrs
