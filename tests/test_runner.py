@@ -115,6 +115,44 @@ def test_printed_install_paths_are_made_machine_independent(prefix):
     assert out[1]["data"]["text/plain"] == "/keep/site-packages/ as data"   # results are never rewritten
 
 
+def test_a_cell_s_printing_is_one_output_however_the_kernel_split_it():
+    """Under load the kernel flushes a cell's prints in several messages; the written notebook must not show it."""
+    split = [{"output_type": "stream", "name": "stdout", "text": "one\n"},
+             {"output_type": "stream", "name": "stdout", "text": ["two\n", "three\n"]},
+             {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+             {"output_type": "stream", "name": "stdout", "text": "four\n"},
+             {"output_type": "display_data", "data": {"text/plain": "x"}},
+             {"output_type": "stream", "name": "stdout", "text": "five\n"}]
+    nb = {"metadata": {}, "cells": [{"metadata": {}, "outputs": split}]}
+    out = strip_volatile_metadata(nb)["cells"][0]["outputs"]
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in out] == [
+        ("stream", "stdout", "one\ntwo\nthree\n"), ("stream", "stderr", "warn\n"), ("stream", "stdout", "four\n"),
+        ("display_data", None, None), ("stream", "stdout", "five\n")]
+
+
+@pytest.mark.parametrize("names, jobs, expected", [
+    (["01", "02", "03", "04", "05", "06"], 3, [["01"], ["02"], ["03", "04", "05"], ["06"]]),
+    (["01", "02", "03", "04", "05", "06"], 2, [["01"], ["02"], ["03", "04"], ["05"], ["06"]]),
+    (["01", "02", "03", "04", "05", "06"], 1, [["01"], ["02"], ["03"], ["04"], ["05"], ["06"]]),
+    (["04", "06"], 3, [["04"], ["06"]]),
+    (["03", "05"], 4, [["03", "05"]]),
+    (["02", "04", "07", "05"], 4, [["02"], ["04"], ["07"], ["05"]]),      # an unknown notebook ends a group
+])
+def test_only_the_independent_notebooks_run_together(tmp_path, names, jobs, expected):
+    from analysis.study.runner import run_order
+
+    books = [tmp_path / f"{n}_x.ipynb" for n in names]
+    assert [[b.name[:2] for b in group] for group in run_order(books, jobs=jobs)] == expected
+
+
+@pytest.mark.parametrize("jobs", [0, -2, True, 1.5])
+def test_a_bad_number_of_jobs_is_refused(tmp_path, jobs):
+    from analysis.study.runner import run_order
+
+    with pytest.raises(ValueError, match="--jobs"):
+        run_order([tmp_path / "03_x.ipynb"], jobs=jobs)
+
+
 # ------------------------------------------------------------------ parameters that mean what they say
 def _code_names(book):
     """Names read in the notebook's code cells after its parameters cell."""

@@ -6,6 +6,7 @@ stage         written by        tables                                          
 corpus        01 (any)          articles, paragraphs, sentences, exclusions, cleaning  every notebook
 mentions      02 (any)          mentions (every reference), units (sentence, country)  03-06
 topics        03                docs, excluded, document_topics, topic_info (+ model)  06
+topic_quality 03                quality (BERTopic, LDA, NMF: coherence and stability)  03 (a rerun)
 sentiment     04                scored (every unit, the chosen scorer), vader (direct)  06
 frames        05                passages, scores, context, context_scores              06
 ============  ================  =====================================================  ===================
@@ -29,7 +30,7 @@ from analysis.io import sha256_file
 from analysis.scale import embed_on_cluster, map_articles
 from analysis.stages import Stage, StageError, code_hash, read_stage, run_stage
 
-__all__ = ["mention_stage", "topic_stage", "sentiment_stage", "frame_stage", "read_study_stages", "codebook_id",
+__all__ = ["mention_stage", "topic_stage", "topic_quality_stage", "sentiment_stage", "frame_stage", "read_study_stages", "codebook_id",
            "study_codebook", "stage_topic_model", "resolve_frame_scorer", "StageError"]
 
 #: Code and reference data behind each stage (subpackages and modules under analysis/, files under resources/).
@@ -121,6 +122,34 @@ def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, rand
                      params={"unit": unit, "min_articles": min_articles, "random_state": random_state,
                              "fit_sample": fit_sample},
                      code=_code("topics"), compute=compute, extra=save_model, force=force)
+
+
+def topic_quality_stage(tables, topics: Stage, *, random_states, subsample_pairs: int = 3,
+                        force: bool = False) -> Stage:
+    """The quality and stability table of the topic documents (BERTopic against LDA and NMF), computed once.
+
+    Args:
+        tables: The prepared corpus.
+        topics: The :func:`topic_stage` whose documents are measured.
+        random_states: Seeds of the refits (see :func:`analysis.topics.compare_topic_models`).
+        subsample_pairs: Pairs of 80% subsamples for stability under perturbation.
+
+    Returns:
+        Stage with ``quality`` (:func:`analysis.topics.compare_topic_models`; its notes, such as the sample it
+        was measured on, are in ``attrs["notes"]``).
+    """
+    from analysis.topics.validation import compare_topic_models
+
+    random_states = [int(r) for r in random_states]
+
+    def compute():
+        quality = compare_topic_models(topics["docs"]["text"], random_states=random_states,
+                                       subsample_pairs=subsample_pairs)
+        return {"quality": quality}
+
+    return run_stage(tables.out_dir, "topic_quality", inputs={**_corpus_inputs(tables), "topics": topics.content},
+                     params={"random_states": random_states, "subsample_pairs": subsample_pairs},
+                     code=_code("topics"), compute=compute, force=force)
 
 
 def stage_topic_model(stage: Stage):

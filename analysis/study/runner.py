@@ -9,12 +9,14 @@ the run with its name and cell; the notebooks before it keep their outputs.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,9 @@ class RunConfig:
     #: Where the per-article work runs (not a notebook parameter: the tables are the same anywhere); see
     #: :func:`analysis.scale.start_scheduler`. ``None``: this process, in chunks.
     scheduler: str | None = None
+    #: Notebooks run at once where they do not depend on each other (03, 04 and 05); ``None``: all three.
+    #: Their files are the same either way.
+    jobs: int | None = None
     notebooks_dir: Path = NOTEBOOKS_DIR
 
     def parameters(self) -> dict:
@@ -137,7 +142,8 @@ def strip_volatile_metadata(nb: dict) -> dict:
     so the same study run from another folder writes the same notebook; a warning raised in a cell names
     ``<notebook cell>`` instead of the kernel's temporary file (named by its process id). The parameters the runner injected
     (corpus and report paths) lose the project root the same way, and the cell papermill inserts for them gets a
-    fixed id instead of a random one.
+    fixed id instead of a random one. Consecutive outputs of one stream are joined: the kernel splits a cell's
+    printing where a pause of 0.2 s happened to fall, which depends on the machine's load.
     """
     nb.get("metadata", {}).pop("papermill", None)
     root = str(PROJECT_ROOT) + os.sep
@@ -155,7 +161,22 @@ def strip_volatile_metadata(nb: dict) -> dict:
                 text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
                 text = _KERNEL_CELL.sub("<notebook cell>", _SITE_PACKAGES.sub("SITE-PACKAGES/", text))
                 out["text"] = text.replace(root, "")
+        if "outputs" in cell:
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
     return nb
+
+
+def _coalesce_streams(outputs: list) -> list:
+    """Join consecutive outputs of one stream: how the kernel split a cell's printing is timing, not content."""
+    joined: list = []
+    for out in outputs:
+        prev = joined[-1] if joined else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            joined.append(out)
+    return joined
 
 
 def _render_html(nb_path: Path, html_path: Path) -> None:
@@ -209,12 +230,25 @@ figcaption{{font-size:85%;text-align:center}}</style></head>
     return path
 
 
-def _execute(nb_in: Path, nb_out: Path, params: dict, env: dict) -> None:
+@contextlib.contextmanager
+def _environment(env: dict) -> Iterator[None]:
+    """``env`` set for the kernels started meanwhile (they inherit this process's environment)."""
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _execute(nb_in: Path, nb_out: Path, params: dict) -> None:
     import nbformat
     import papermill as pm
 
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     try:
         pm.execute_notebook(str(nb_in), str(nb_out), parameters=params, kernel_name="python3",
                             progress_bar=False, cwd=str(nb_in.parent), log_output=False)
@@ -224,16 +258,21 @@ def _execute(nb_in: Path, nb_out: Path, params: dict, env: dict) -> None:
             f"{exc.ename}: {exc.evalue}. The partly executed notebook is at {nb_out}; the notebooks "
             "before it are complete."
         ) from exc
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     nb = nbformat.read(nb_out, as_version=4)
     strip_volatile_metadata(nb)
     nbformat.validate(nb)
     atomic_write_bytes(nb_out, nbformat.writes(nb).encode("utf-8"))
+
+
+def _run_notebook(book: Path, executed: Path, params: dict, write_back: bool) -> tuple[Path, float]:
+    """Execute one notebook, write it back if asked, render its page; the page and the seconds it took."""
+    started = time.perf_counter()
+    _execute(book, executed, params)
+    if write_back:
+        atomic_write_bytes(book, executed.read_bytes())
+    page = executed.parent.parent / f"{book.stem}.html"
+    _render_html(executed, page)
+    return page, time.perf_counter() - started
 
 
 def _screenshot_synthesis(out: Path, log) -> None:
@@ -308,6 +347,36 @@ def check_countries(countries) -> list[str] | None:
     return list(dict.fromkeys(codes))
 
 
+#: Notebooks that read only the stages of 01 and 02 and write their own, so they may run at the same time.
+INDEPENDENT = ("03", "04", "05")
+
+
+def run_order(books: list[Path], *, jobs: int | None = None) -> list[list[Path]]:
+    """The notebooks in groups run one after another; a group's notebooks may run at the same time.
+
+    Consecutive notebooks of :data:`INDEPENDENT` form one group of at most ``jobs`` notebooks (``None``: the
+    three); every other notebook is a group of its own, so 06 starts after 03-05 have finished. Running them
+    together mostly overlaps their fixed costs (kernel, imports, figures); ``--jobs 1`` keeps one notebook's
+    memory at a time, for a corpus that fills the machine.
+
+    Raises:
+        ValueError: ``jobs`` below 1.
+    """
+    if jobs is None:
+        jobs = len(INDEPENDENT)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"--jobs must be a whole number of at least 1, got {jobs!r}.")
+    groups: list[list[Path]] = []
+    for book in books:
+        free = book.name[:2] in INDEPENDENT
+        last = groups[-1] if groups else None
+        if free and last and last[0].name[:2] in INDEPENDENT and len(last) < jobs:
+            last.append(book)
+        else:
+            groups.append([book])
+    return groups
+
+
 def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = False, log=print) -> list[Path]:
     """Execute every notebook with ``config`` and render the report folder.
 
@@ -351,22 +420,29 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
     atomic_write_bytes(out / REPORT_MARKER, (json.dumps(marker, sort_keys=True) + "\n").encode("utf-8"))
     env = {"ANALYSIS_REPORT_DIR": str(out.resolve()), "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    number = {book: i for i, book in enumerate(books, 1)}
     pages = []
     with start_scheduler(config.scheduler) as address:
         if address:
             env[SCHEDULER_ENV] = address
             log(f"Per-article work runs on the Dask scheduler at {address}.", flush=True)
-        for i, book in enumerate(books, 1):
-            started = time.perf_counter()
-            log(f"[{i}/{len(books)}] {book.name} ...", flush=True)
-            executed = out / "notebooks" / book.name
-            _execute(book, executed, per_book[book], env)
-            if write_back:
-                atomic_write_bytes(book, executed.read_bytes())
-            page = out / f"{book.stem}.html"
-            _render_html(executed, page)
-            pages.append(page)
-            log(f"[{i}/{len(books)}] {book.name} done in {time.perf_counter() - started:.0f} s", flush=True)
+        with _environment(env):
+            for group in run_order(books, jobs=config.jobs):
+                for book in group:
+                    log(f"[{number[book]}/{len(books)}] {book.name} ...", flush=True)
+                jobs = [(book, out / "notebooks" / book.name, per_book[book], write_back) for book in group]
+                if len(group) == 1:
+                    done = [_run_notebook(*jobs[0])]
+                else:  # separate processes: kernels, event loops and sockets share nothing
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    with ProcessPoolExecutor(len(group), mp_context=multiprocessing.get_context("spawn")) as pool:
+                        futures = [pool.submit(_run_notebook, *job) for job in jobs]
+                        done = [future.result() for future in futures]
+                for book, (page, seconds) in zip(group, done):
+                    pages.append(page)
+                    log(f"[{number[book]}/{len(books)}] {book.name} done in {seconds:.0f} s", flush=True)
     # Pages of this package only: each has its executed notebook beside it (not a user's own HTML file).
     existing = sorted(p for p in out.glob("[0-9][0-9]_*.html") if (out / "notebooks" / f"{p.stem}.ipynb").is_file())
     index = render_index(out, existing)
@@ -412,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="most words quoted from any passage, beside its outlet and link (default 30, the rule for "
                           "reports that are shared); 'all' quotes whole passages, for reports that stay private")
     run.add_argument("--only", nargs="*", default=[], help="run only these notebooks (e.g. 01 02)")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="notebooks run at once where they are independent (03, 04, 05; default 3); the files "
+                          "are the same for any N; 1 keeps one notebook's memory at a time")
     run.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N|CLUSTER.yaml",
                      help="run the per-article work (mentions, sentiment, sentence vectors) on a Dask cluster: a "
                           "running scheduler, N local worker processes, or a dask-jobqueue cluster file (README, "
@@ -437,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
                        codebook=args.codebook, unit=args.unit, only=args.only,
                        dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order],
-                       quote_words=args.quote_words, scheduler=args.scheduler)
+                       quote_words=args.quote_words, scheduler=args.scheduler, jobs=args.jobs)
     try:
         run_study(config, write_back=args.write_back, overwrite=args.overwrite,
                   log=lambda *a, **k: print(*a, file=sys.stderr, **k))
