@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -243,13 +244,16 @@ _SHARDS: dict[str, tuple[tuple[int, int], dict[str, np.ndarray]]] = {}
 def _load_cache(folder: Path) -> dict[str, np.ndarray]:
     cache: dict[str, np.ndarray] = {}
     for shard in sorted(folder.glob("shard-*.npz")):
-        stat = shard.stat()
-        signature = (stat.st_mtime_ns, stat.st_size)
-        hit = _SHARDS.get(str(shard))
-        if hit is None or hit[0] != signature:
-            with np.load(shard) as data:
-                hit = (signature, {str(k): v for k, v in zip(data["keys"], data["vectors"])})
-            _SHARDS[str(shard)] = hit
+        try:
+            stat = shard.stat()
+            signature = (stat.st_mtime_ns, stat.st_size)
+            hit = _SHARDS.get(str(shard))
+            if hit is None or hit[0] != signature:
+                with np.load(shard) as data:
+                    hit = (signature, {str(k): v for k, v in zip(data["keys"], data["vectors"])})
+                _SHARDS[str(shard)] = hit
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            continue  # a damaged or vanished shard: its texts are encoded again
         cache.update(hit[1])
     return cache
 

@@ -36,17 +36,22 @@ __all__ = [
     "CHUNK_ENV",
     "CHUNK_ROWS",
     "SCHEDULER_ENV",
+    "TIMEOUT_ENV",
     "SchedulerError",
     "article_chunks",
+    "check_scheduler",
     "chunk_rows",
     "cluster_client",
     "embed_on_cluster",
     "map_articles",
     "start_scheduler",
+    "worker_timeout",
 ]
 
 #: Environment variable holding the scheduler address the stages use (empty: run locally).
 SCHEDULER_ENV = "ANALYSIS_SCHEDULER"
+#: Seconds to wait for a first worker before giving up (environment variable, default 300).
+TIMEOUT_ENV = "ANALYSIS_WORKER_TIMEOUT"
 #: Rows of the chunked table per chunk (whole articles are never split, so a chunk may hold more);
 #: the environment variable ``ANALYSIS_CHUNK_ROWS`` overrides it.
 CHUNK_ROWS = 20_000
@@ -87,6 +92,22 @@ def article_chunks(doc_ids, *, max_rows: int = CHUNK_ROWS) -> list[tuple[int, in
     return chunks
 
 
+def worker_timeout() -> float:
+    """Seconds to wait for the first worker: ``ANALYSIS_WORKER_TIMEOUT`` or 300.
+
+    Raises:
+        SchedulerError: The variable is not a positive number.
+    """
+    value = os.environ.get(TIMEOUT_ENV, "").strip() or "300"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise SchedulerError(f"{TIMEOUT_ENV}={value!r}: set it to a number of seconds above 0, or unset it.")
+    return seconds
+
+
 def _resolve(scheduler: str | None) -> str:
     value = os.environ.get(SCHEDULER_ENV, "") if scheduler is None else scheduler
     return value.strip()
@@ -108,7 +129,14 @@ def cluster_client(scheduler: str | None = None) -> Iterator[object | None]:
                              "(python -m analysis run --scheduler also takes local:N or a cluster YAML file).")
     from distributed import Client
 
-    with Client(address, set_as_default=False) as client:
+    wait = worker_timeout()
+    with Client(address, set_as_default=False, timeout=wait) as client:
+        try:
+            client.wait_for_workers(1, timeout=wait)
+        except TimeoutError:
+            raise SchedulerError(f"No Dask worker joined the scheduler at {address} within {wait:.0f} s. Start workers "
+                                 "(dask worker ...; on Slurm check that the jobs run: squeue), or raise "
+                                 f"{TIMEOUT_ENV}.") from None
         yield client
 
 
@@ -129,10 +157,17 @@ def _call(func: Callable, part: pd.DataFrame, related: dict, kwargs: dict):
     return func(part, **related, **kwargs)
 
 
+def _call_named(func: Callable, part: pd.DataFrame, tables: list, names: list[str], kwargs: dict):
+    return func(part, **dict(zip(names, tables)), **kwargs)
+
+
 def _join(results: list):
     if isinstance(results[0], dict):
         return {key: _join([r[key] for r in results]) for key in results[0]}
-    return pd.concat(results, ignore_index=True)
+    # A chunk with nothing to report may type its empty columns differently (float for a text column);
+    # the rows come from the other chunks, so their dtypes are the whole run's.
+    parts = [r for r in results if len(r)] or results[:1]
+    return pd.concat(parts, ignore_index=True)
 
 
 def chunk_rows() -> int:
@@ -184,8 +219,15 @@ def map_articles(func: Callable, table: pd.DataFrame, *, others: dict[str, pd.Da
         if client is None or len(chunks) == 1:
             results = [_call(func, part, _related(part, others, index), kwargs) for part in parts]
         else:
-            futures = [client.submit(_call, func, part, _related(part, others, index), kwargs, pure=False)
-                       for part in parts]
+            # Scattered first: data sent inside the task graph would make distributed warn about a large
+            # graph in the notebook, which a local run does not print.
+            names = list(others)
+
+            def scattered(part):  # a list, not a dict: scatter would take a dict's keys as the data's names
+                related = _related(part, others, index)
+                return client.scatter(part), client.scatter([related[n] for n in names]) if names else []
+
+            futures = [client.submit(_call_named, func, *scattered(part), names, kwargs, pure=False) for part in parts]
             results = client.gather(futures)
     return _join(results)
 
@@ -238,9 +280,12 @@ def _jobqueue_cluster(path: Path):
         spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise SchedulerError(f"{path}: not valid YAML ({err}); see README, 'Past one machine'.") from err
+    if not isinstance(spec, dict):
+        raise SchedulerError(f"{path}: the file must hold a mapping with kind:, jobs: and cluster:; see README, "
+                             "'Past one machine'.")
     kind, jobs = spec.get("kind", "slurm"), spec.get("jobs", 1)
     options = spec.get("cluster", {})
-    if not isinstance(options, dict) or not isinstance(jobs, int) or jobs < 1:
+    if not isinstance(options, dict) or isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SchedulerError(f"{path}: needs 'cluster:' (a mapping of dask-jobqueue options) and 'jobs:' (a whole "
                              "number >= 1); see README, 'Past one machine'.")
     import dask_jobqueue
@@ -254,6 +299,30 @@ def _jobqueue_cluster(path: Path):
     return cluster
 
 
+def check_scheduler(spec: str | None) -> str:
+    """The kind of a ``--scheduler`` value, checked before anything starts: ``""``, ``address``, ``local``, ``file``.
+
+    Raises:
+        SchedulerError: A value that is none of these, a ``local:N`` without a whole N >= 1, or a missing file.
+    """
+    spec = (spec or "").strip()
+    if not spec:
+        return ""
+    if spec.startswith(("tcp://", "tls://")):
+        return "address"
+    if spec.startswith("local:"):
+        workers = spec.split(":", 1)[1]
+        if not workers.isdigit() or int(workers) < 1:
+            raise SchedulerError(f"--scheduler {spec!r}: local:N needs a whole number of workers >= 1.")
+        return "local"
+    if Path(spec).suffix in (".yml", ".yaml"):
+        if not Path(spec).is_file():
+            raise SchedulerError(f"--scheduler {spec}: no such cluster file.")
+        return "file"
+    raise SchedulerError(f"--scheduler {spec!r}: use tcp://host:port, local:N, or a cluster YAML file "
+                         "(README, 'Past one machine').")
+
+
 @contextlib.contextmanager
 def start_scheduler(spec: str | None) -> Iterator[str]:
     """The scheduler address for ``spec``, with any cluster it had to start kept alive meanwhile.
@@ -262,30 +331,22 @@ def start_scheduler(spec: str | None) -> Iterator[str]:
         spec: ``None``/``""`` (local run: yields ``""``), ``tcp://host:port`` (an existing scheduler),
             ``local:N`` (a LocalCluster of N single-threaded worker processes on this machine), or the
             path of a YAML file ``{kind: slurm, jobs: 4, cluster: {cores: 8, memory: 16GB, ...}}`` for
-            dask-jobqueue (kinds: slurm, pbs, sge, lsf, htcondor).
+            dask-jobqueue (kinds: slurm, pbs, sge, lsf, htcondor). Workers started here inherit this
+            process's environment, with ``PYTHONHASHSEED=0``.
 
     Raises:
-        SchedulerError: Anything else, with what is accepted.
+        SchedulerError: Anything else, with what is accepted (see :func:`check_scheduler`).
     """
+    kind = check_scheduler(spec)
     spec = (spec or "").strip()
-    if not spec:
-        yield ""
-    elif spec.startswith(("tcp://", "tls://")):
+    if kind in ("", "address"):
         yield spec
-    elif spec.startswith("local:"):
-        workers = spec.split(":", 1)[1]
-        if not workers.isdigit() or int(workers) < 1:
-            raise SchedulerError(f"--scheduler {spec!r}: local:N needs a whole number of workers >= 1.")
+    elif kind == "local":
         from distributed import LocalCluster
 
-        with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster:
-            yield cluster.scheduler_address
-    elif Path(spec).suffix in (".yml", ".yaml"):
-        if not Path(spec).is_file():
-            raise SchedulerError(f"--scheduler {spec}: no such cluster file.")
-        with _jobqueue_cluster(Path(spec)) as cluster:
+        with LocalCluster(n_workers=int(spec.split(":", 1)[1]), threads_per_worker=1, processes=True,
+                          dashboard_address=None, env={"PYTHONHASHSEED": "0"}) as cluster:
             yield cluster.scheduler_address
     else:
-        raise SchedulerError(f"--scheduler {spec!r}: use tcp://host:port, local:N, or a cluster YAML file "
-                             "(README, 'Past one machine').")
+        with _jobqueue_cluster(Path(spec)) as cluster:
+            yield cluster.scheduler_address

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,18 @@ def _same(stored: dict | None, wanted: dict) -> bool:
                                                                           "code"))
 
 
+def _swap_into_place(work: Path, folder: Path) -> None:
+    old = None
+    try:
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old-"))
+            os.replace(folder, old / folder.name)
+        os.replace(work, folder)
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def load_stage(folder: str | Path, name: str | None = None) -> Stage:
     """Read the artefact in ``folder``.
 
@@ -184,17 +197,26 @@ def write_stage(folder: str | Path, manifest: dict, tables: dict[str, pd.DataFra
         full = {**manifest, "tables": list(tables), "files": files, "attrs": attrs,
                 "content": content_hash(tables)}
         atomic_write_json(work / MANIFEST, full)
-        old = None
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old-"))
-            os.replace(folder, old / folder.name)
-        os.replace(work, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        for attempt in range(5):
+            try:
+                _swap_into_place(work, folder)
+                break
+            except OSError:  # another process swapped its artefact in meanwhile (a stage several notebooks use)
+                if _same(_read_manifest(folder), manifest):
+                    break    # the same inputs, parameters and code: its tables are these tables; keep them
+                if attempt == 4:
+                    raise
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    stage = load_stage(folder, manifest["stage"])
+    for attempt in range(20):  # a concurrent writer may be swapping the folder this instant
+        try:
+            stage = load_stage(folder, manifest["stage"])
+            break
+        except (StageError, OSError):
+            if attempt == 19:
+                raise
+            time.sleep(0.05)
     stage.reused = False
     return stage
 

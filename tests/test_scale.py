@@ -200,3 +200,72 @@ def test_a_damaged_sentiment_shard_is_recomputed_not_trusted(tmp_path):
     (shard,) = tmp_path.glob("*/shard-*.npz")
     shard.write_bytes(b"not a numpy file")
     np.testing.assert_array_equal(domain.target_features([sentence], [span], cache_dir=tmp_path), good)
+
+
+def test_an_empty_chunk_does_not_change_the_columns_dtypes(seed_sentences):
+    """A chunk whose articles never name the country has nothing to score; the joined table is the whole run's."""
+    units = sentence_units(detect_mentions(seed_sentences), seed_sentences)
+    for country in ("MYS", "JPN"):
+        whole = score_mentions(units, seed_sentences, scorer="vader", countries=[country])
+        chunked = map_articles(score_mentions, units, others={"sentences": seed_sentences}, max_rows=1,
+                               scheduler="", scorer="vader", countries=[country])
+        pd.testing.assert_frame_equal(chunked, whole)
+
+
+def test_a_truncated_sentiment_shard_is_recomputed(tmp_path):
+    from analysis.sentiment import domain
+
+    sentence, span = "Malaysia's chip parks draw investors.", (0, 8)
+    good = domain.target_features([sentence], [span], cache_dir=tmp_path)
+    (shard,) = tmp_path.glob("*/shard-*.npz")
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    np.testing.assert_array_equal(domain.target_features([sentence], [span], cache_dir=tmp_path), good)
+
+
+@pytest.mark.parametrize("text", ["- 1\n- 2\n", "just words\n"])
+def test_a_cluster_file_that_is_not_a_mapping_is_named(tmp_path, text):
+    path = tmp_path / "cluster.yaml"
+    path.write_text(text)
+    with pytest.raises(SchedulerError, match="must hold a mapping"), start_scheduler(str(path)):
+        pass
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon"])
+def test_a_bad_worker_timeout_is_named(monkeypatch, value):
+    monkeypatch.setenv(scale.TIMEOUT_ENV, value)
+    with pytest.raises(SchedulerError, match="ANALYSIS_WORKER_TIMEOUT"):
+        scale.worker_timeout()
+
+
+@pytest.mark.slow
+def test_work_runs_on_the_workers_and_equals_the_local_result(seed_sentences, tmp_path):
+    """On a 2-worker LocalCluster each chunk runs in a worker process, and the joined table is the local one."""
+    import os
+
+    with start_scheduler("local:2") as address:
+        tagged = map_articles(lambda part: part[["doc_id"]].assign(pid=os.getpid()), seed_sentences, max_rows=10,
+                              scheduler=address)
+        remote = map_articles(detect_mentions, seed_sentences, max_rows=10, scheduler=address)
+        units = sentence_units(remote, seed_sentences)
+        scored = map_articles(score_mentions, units, others={"sentences": seed_sentences}, max_rows=5,
+                              scheduler=address, scorer="vader")
+        texts = seed_sentences["text"].head(12).tolist()
+        assert scale.embed_on_cluster(texts, cache_dir=tmp_path, scheduler=address) == len(set(texts))
+        assert scale.embed_on_cluster(texts, cache_dir=tmp_path, scheduler=address) == 0   # all cached now
+    assert len(tagged) == len(seed_sentences) and os.getpid() not in set(tagged["pid"])
+    assert tagged["pid"].nunique() == 2                                  # both workers took chunks
+    pd.testing.assert_frame_equal(remote, detect_mentions(seed_sentences))
+    pd.testing.assert_frame_equal(scored, score_mentions(units, seed_sentences, scorer="vader"))
+    np.testing.assert_array_equal(embeddings.embed_texts(texts, cache_dir=tmp_path),
+                                  embeddings.load_embedder().encode(texts))
+
+
+@pytest.mark.slow
+def test_a_scheduler_without_workers_fails_with_a_message(monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setenv(scale.TIMEOUT_ENV, "3")
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        with pytest.raises(SchedulerError, match="No Dask worker joined"):
+            map_articles(detect_mentions, pd.DataFrame({"doc_id": ["a", "b"], "text": ["x", "y"]}), max_rows=1,
+                         scheduler=cluster.scheduler_address)

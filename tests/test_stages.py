@@ -275,3 +275,26 @@ def test_the_rendered_synthesis_shows_the_numbers_04_and_05_reported():
     merged = drawn.merge(frames, left_on=["country", "item"], right_on=["country", "frame"], suffixes=("", "_05"))
     assert len(merged) == len(drawn)
     np.testing.assert_allclose(merged["estimate"], merged["estimate_05"], rtol=0, atol=1e-9)
+
+
+def _write_same_stage(root: str, rounds: int) -> int:
+    """Forked writer: recompute one stage, with the same inputs as the other writers, ``rounds`` times."""
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "value": [1.5, 2.5]})
+    for _ in range(rounds):
+        stage = run_stage(root, "mentions", inputs={"corpus": "k"}, params={}, code="c",
+                          compute=lambda: {"mentions": frame}, force=True)
+        pd.testing.assert_frame_equal(stage["mentions"], frame)
+    return 0
+
+
+def test_writers_of_one_stage_at_the_same_time_all_succeed(tmp_path):
+    """03, 04 and 05 run together and each may recompute a stale mentions stage: no writer may fail."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(4) as pool:
+        assert pool.starmap(_write_same_stage, [(str(tmp_path), 60)] * 4) == [0, 0, 0, 0]
+    stage = run_stage(tmp_path, "mentions", inputs={"corpus": "k"}, params={}, code="c",
+                      compute=lambda: pytest.fail("the current stage was recomputed"))
+    assert stage["mentions"]["value"].tolist() == [1.5, 2.5]
+    assert [p.name for p in (tmp_path / "stages").iterdir()] == ["mentions"]   # no temporary folder left

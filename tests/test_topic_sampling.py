@@ -110,3 +110,19 @@ def test_quality_is_measured_on_a_seeded_sample_above_max_documents(corpus):
     table = compare_topic_models(corpus["text"], random_states=[4], models=["bertopic"],
                                  fitters={"bertopic": fitter}, max_documents=None)
     assert [len(d) for d in seen] == [120] and "notes" not in table.attrs
+
+
+@pytest.mark.parametrize("rows, topics, match", [
+    ([0, 1], [3], "2 fitted rows but 1 topics"),
+    ([0, 9], [3, 3], "must lie in 0..3"),
+])
+def test_assign_names_inconsistent_input(rows, topics, match):
+    with pytest.raises(ValueError, match=match):
+        assign_to_topics(np.eye(4), rows, topics)
+
+
+def test_assign_names_a_document_without_a_finite_vector():
+    vectors = np.eye(4)
+    vectors[2, 1] = np.nan
+    with pytest.raises(ValueError, match="document 2 is not finite"):
+        assign_to_topics(vectors, [0, 1], [0, 1])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -101,9 +102,9 @@ def _cached_rows(folder: Path, wanted: set[str]) -> dict[str, np.ndarray]:
     for shard in sorted(folder.glob("shard-*.npz")):
         if len(found) == len(wanted):
             break
-        stat = shard.stat()
-        signature = (stat.st_mtime_ns, stat.st_size)
         try:
+            stat = shard.stat()
+            signature = (stat.st_mtime_ns, stat.st_size)
             hit = _SHARD_KEYS.get(str(shard))
             if hit is None or hit[0] != signature:
                 with np.load(shard) as data:
@@ -114,8 +115,8 @@ def _cached_rows(folder: Path, wanted: set[str]) -> dict[str, np.ndarray]:
                 with np.load(shard) as data:
                     rows = data["values"][[hit[1][k] for k in need]]   # a copy: the shard's array is freed
                 found.update(zip(need, rows))
-        except (OSError, ValueError, KeyError):
-            continue
+        except (OSError, ValueError, KeyError, EOFError, IndexError, zipfile.BadZipFile):
+            continue  # a damaged or vanished shard: its rows are recomputed (and written again)
     return found
 
 

@@ -22,6 +22,7 @@ numbers are the ones 03-05 reported.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -136,15 +137,21 @@ def topic_quality_stage(tables, topics: Stage, *, random_states, subsample_pairs
 
     Returns:
         Stage with ``quality`` (:func:`analysis.topics.compare_topic_models`; its notes, such as the sample it
-        was measured on, are in ``attrs["notes"]``).
+        was measured on and the warnings its fits raised, once each, are in ``attrs["notes"]``).
     """
     from analysis.topics.validation import compare_topic_models
 
     random_states = [int(r) for r in random_states]
 
     def compute():
-        quality = compare_topic_models(topics["docs"]["text"], random_states=random_states,
-                                       subsample_pairs=subsample_pairs)
+        # Warnings (e.g. NMF not converging) become notes of the table, so a rerun that reads the stage
+        # prints what the run that computed it printed.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            quality = compare_topic_models(topics["docs"]["text"], random_states=random_states,
+                                           subsample_pairs=subsample_pairs)
+        said = [f"{w.category.__name__}: {w.message}" for w in caught]
+        quality.attrs["notes"] = list(quality.attrs.get("notes", [])) + list(dict.fromkeys(said))
         return {"quality": quality}
 
     return run_stage(tables.out_dir, "topic_quality", inputs={**_corpus_inputs(tables), "topics": topics.content},

@@ -23,7 +23,7 @@ from pathlib import Path
 from analysis import __version__
 from analysis.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REPORTS_DIR, SEED_CORPUS_DIR
 from analysis.io import atomic_write_bytes
-from analysis.scale import SCHEDULER_ENV, start_scheduler
+from analysis.scale import SCHEDULER_ENV, check_scheduler, start_scheduler
 
 __all__ = ["StudyRunError", "RunConfig", "list_notebooks", "run_study", "render_index", "strip_volatile_metadata",
            "check_output_folder", "check_countries", "REPORT_MARKER", "declared_parameters",
@@ -156,13 +156,13 @@ def strip_volatile_metadata(nb: dict) -> dict:
                 cell["id"] = "injected-parameters"
         meta.pop("papermill", None)
         meta.pop("execution", None)
+        if "outputs" in cell:  # joined first, so a path split across two pieces is still cleaned
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
                 text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
                 text = _KERNEL_CELL.sub("<notebook cell>", _SITE_PACKAGES.sub("SITE-PACKAGES/", text))
                 out["text"] = text.replace(root, "")
-        if "outputs" in cell:
-            cell["outputs"] = _coalesce_streams(cell["outputs"])
     return nb
 
 
@@ -173,10 +173,14 @@ def _coalesce_streams(outputs: list) -> list:
         prev = joined[-1] if joined else None
         if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
                 and prev.get("name") == out.get("name")):
-            prev["text"] = prev["text"] + out["text"]
+            prev["text"] = _text(prev["text"]) + _text(out["text"])
         else:
             joined.append(out)
     return joined
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else "".join(value)
 
 
 def _render_html(nb_path: Path, html_path: Path) -> None:
@@ -256,7 +260,7 @@ def _execute(nb_in: Path, nb_out: Path, params: dict) -> None:
         raise StudyRunError(
             f"Notebook {nb_in.name} failed at cell {exc.exec_count} (index {exc.cell_index}): "
             f"{exc.ename}: {exc.evalue}. The partly executed notebook is at {nb_out}; the notebooks "
-            "before it are complete."
+            "that ran before it are complete."
         ) from exc
     nb = nbformat.read(nb_out, as_version=4)
     strip_volatile_metadata(nb)
@@ -265,14 +269,49 @@ def _execute(nb_in: Path, nb_out: Path, params: dict) -> None:
 
 
 def _run_notebook(book: Path, executed: Path, params: dict, write_back: bool) -> tuple[Path, float]:
-    """Execute one notebook, write it back if asked, render its page; the page and the seconds it took."""
+    """Execute one notebook, write it back if asked, render its page; the page and the seconds it took.
+
+    A failure that is not a cell's (the kernel did not start or died) is retried once, then reported as a
+    :class:`StudyRunError` naming the notebook.
+    """
     started = time.perf_counter()
-    _execute(book, executed, params)
+    for attempt in (1, 2):
+        try:
+            _execute(book, executed, params)
+            break
+        except StudyRunError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any kernel failure is reported with the notebook's name
+            if attempt == 2:
+                raise StudyRunError(f"Notebook {book.name} could not run: {type(exc).__name__}: {exc}. Run it "
+                                    "again; if it keeps failing, run with --jobs 1 (one notebook at a time).") from exc
+            time.sleep(2.0)
     if write_back:
         atomic_write_bytes(book, executed.read_bytes())
     page = executed.parent.parent / f"{book.stem}.html"
     _render_html(executed, page)
     return page, time.perf_counter() - started
+
+
+def _run_together(jobs: list[tuple]) -> list[tuple[Path, float]]:
+    """Run independent notebooks at once, each in its own process; raise the first failure after all ended."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    futures = []
+    with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        for i, job in enumerate(jobs):
+            if i:
+                time.sleep(1.0)  # one kernel at a time picks its ports and binds them
+            futures.append(pool.submit(_run_notebook, *job))
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    for error in errors:
+        if isinstance(error, StudyRunError):
+            raise error
+    if errors:
+        raise StudyRunError(f"A notebook process ended without a result ({type(errors[0]).__name__}: {errors[0]}); "
+                            "it may have run out of memory: run with --jobs 1.") from errors[0]
+    return [f.result() for f in futures]
 
 
 def _screenshot_synthesis(out: Path, log) -> None:
@@ -414,6 +453,8 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
         load_codebook(config.codebook)
     books = list_notebooks(Path(config.notebooks_dir), only=config.only)
     per_book = parameters_by_notebook(params, books)
+    groups = run_order(books, jobs=config.jobs)  # a bad --jobs or --scheduler fails before anything is written
+    check_scheduler(config.scheduler)
     out = Path(config.out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     marker = {"written_by": "analysis", "version": __version__}
@@ -422,27 +463,19 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
            "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
     number = {book: i for i, book in enumerate(books, 1)}
     pages = []
-    with start_scheduler(config.scheduler) as address:
+    env[SCHEDULER_ENV] = ""  # set below when there is one; never one inherited from the shell
+    with _environment(env), start_scheduler(config.scheduler) as address:
         if address:
-            env[SCHEDULER_ENV] = address
+            os.environ[SCHEDULER_ENV] = address
             log(f"Per-article work runs on the Dask scheduler at {address}.", flush=True)
-        with _environment(env):
-            for group in run_order(books, jobs=config.jobs):
-                for book in group:
-                    log(f"[{number[book]}/{len(books)}] {book.name} ...", flush=True)
-                jobs = [(book, out / "notebooks" / book.name, per_book[book], write_back) for book in group]
-                if len(group) == 1:
-                    done = [_run_notebook(*jobs[0])]
-                else:  # separate processes: kernels, event loops and sockets share nothing
-                    import multiprocessing
-                    from concurrent.futures import ProcessPoolExecutor
-
-                    with ProcessPoolExecutor(len(group), mp_context=multiprocessing.get_context("spawn")) as pool:
-                        futures = [pool.submit(_run_notebook, *job) for job in jobs]
-                        done = [future.result() for future in futures]
-                for book, (page, seconds) in zip(group, done):
-                    pages.append(page)
-                    log(f"[{number[book]}/{len(books)}] {book.name} done in {seconds:.0f} s", flush=True)
+        for group in groups:
+            for book in group:
+                log(f"[{number[book]}/{len(books)}] {book.name} ...", flush=True)
+            jobs = [(book, out / "notebooks" / book.name, per_book[book], write_back) for book in group]
+            done = [_run_notebook(*jobs[0])] if len(group) == 1 else _run_together(jobs)
+            for book, (page, seconds) in zip(group, done):
+                pages.append(page)
+                log(f"[{number[book]}/{len(books)}] {book.name} done in {seconds:.0f} s", flush=True)
     # Pages of this package only: each has its executed notebook beside it (not a user's own HTML file).
     existing = sorted(p for p in out.glob("[0-9][0-9]_*.html") if (out / "notebooks" / f"{p.stem}.ipynb").is_file())
     index = render_index(out, existing)

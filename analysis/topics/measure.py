@@ -488,9 +488,22 @@ def assign_to_topics(embeddings: np.ndarray, rows: np.ndarray, topics: np.ndarra
         topics: Their topics (``-1``: outlier; outliers are not centroids).
 
     Returns:
-        int array of length n; fitted rows keep their topic, the others take the topic of highest cosine
-        similarity to its centroid (ties: the lower topic id), or ``-1`` when the fit has no topic.
+        int array of length n; fitted rows keep their topic (an outlier stays ``-1``), the others take the
+        topic of highest cosine similarity to its centroid (ties: the lower topic id), or ``-1`` when the fit
+        has no topic.
+
+    Raises:
+        ValueError: ``rows`` and ``topics`` differ in length, a row number is out of range, or a vector is not
+            finite (names the row).
     """
+    embeddings, rows, topics = np.asarray(embeddings, dtype=float), np.asarray(rows), np.asarray(topics)
+    if len(rows) != len(topics):
+        raise ValueError(f"assign_to_topics: {len(rows)} fitted rows but {len(topics)} topics; pass one topic per row.")
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(embeddings)):
+        raise ValueError(f"assign_to_topics: fitted row numbers must lie in 0..{len(embeddings) - 1}.")
+    bad = np.flatnonzero(~np.isfinite(embeddings).all(axis=1))
+    if len(bad):
+        raise ValueError(f"assign_to_topics: the vector of document {int(bad[0])} is not finite; embed it again.")
     out = np.full(len(embeddings), -1, dtype=int)
     out[rows] = topics
     ids = sorted(set(np.asarray(topics).tolist()) - {-1})
