@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zipfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from analysis.io import atomic_write, sha256_file
+from analysis.io import read_shard_rows, sha256_file, write_shard
 from analysis.numerics import EMBEDDING_GRID_BITS, quantize_embeddings
 from analysis.paths import INTERIM_DIR
 
@@ -231,33 +230,6 @@ def load_embedder(model: str | Path | Embedder = DEFAULT_MODEL, *, device: str =
     return _LOADED[key]
 
 
-def _atomic_save_npz(path: Path, **arrays) -> None:
-    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
-
-
-# Shards read by this process, by path: ((mtime_ns, size), {text hash: vector}). Shards are written
-# once under a content-derived name, so a shard is re-read only if it changed on disk; without this,
-# every call re-read the whole cache (BERTopic's MMR step calls once per topic).
-_SHARDS: dict[str, tuple[tuple[int, int], dict[str, np.ndarray]]] = {}
-
-
-def _load_cache(folder: Path) -> dict[str, np.ndarray]:
-    cache: dict[str, np.ndarray] = {}
-    for shard in sorted(folder.glob("shard-*.npz")):
-        try:
-            stat = shard.stat()
-            signature = (stat.st_mtime_ns, stat.st_size)
-            hit = _SHARDS.get(str(shard))
-            if hit is None or hit[0] != signature:
-                with np.load(shard) as data:
-                    hit = (signature, {str(k): v for k, v in zip(data["keys"], data["vectors"])})
-                _SHARDS[str(shard)] = hit
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            continue  # a damaged or vanished shard: its texts are encoded again
-        cache.update(hit[1])
-    return cache
-
-
 def embed_texts(
     texts, *, model: str | Path | Embedder = DEFAULT_MODEL, cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
     batch_size: int = 64, show_progress: bool = False,
@@ -285,8 +257,8 @@ def embed_texts(
     if cache_dir is None:
         return embedder.encode(texts, batch_size=batch_size, show_progress=show_progress)
     folder = Path(cache_dir) / embedder.model_id
-    cache = _load_cache(folder) if folder.is_dir() else {}
     keys = [text_hash(t) for t in texts]
+    cache = read_shard_rows(folder, keys, field="vectors")
     todo = list(dict.fromkeys(k for k in keys if k not in cache))
     if todo:
         first = {k: t for k, t in zip(keys, texts)}
@@ -302,7 +274,8 @@ def embed_texts(
 def cache_missing(texts, *, embedder: Embedder, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> list[str]:
     """The distinct texts (first-seen order) that have no vector in the cache for ``embedder``."""
     folder = Path(cache_dir) / embedder.model_id
-    cache = _load_cache(folder) if folder.is_dir() else {}
+    texts = list(texts)
+    cache = read_shard_rows(folder, (text_hash(t) for t in texts), field="vectors")
     return list(dict.fromkeys(t for t in texts if text_hash(t) not in cache))
 
 
@@ -319,5 +292,4 @@ def store_vectors(texts: list[str], vectors: np.ndarray, *, embedder: Embedder,
         return
     keys = [text_hash(t) for t in texts]
     folder = Path(cache_dir) / embedder.model_id
-    shard = folder / f"shard-{hashlib.sha1(''.join(keys).encode()).hexdigest()[:16]}.npz"
-    _atomic_save_npz(shard, keys=np.array(keys), vectors=np.asarray(vectors, dtype=np.float32))
+    write_shard(folder, keys, np.asarray(vectors, dtype=np.float32), field="vectors")

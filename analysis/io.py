@@ -12,12 +12,13 @@ import json
 import os
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["file_mode", "dir_mode", "atomic_write", "atomic_write_bytes", "atomic_write_json", "atomic_write_frame",
-           "sha256_file", "sha256_json", "tree_hash", "quiet_progress"]
+           "sha256_file", "sha256_json", "tree_hash", "quiet_progress", "read_shard_rows", "write_shard"]
 
 
 def file_mode() -> int:
@@ -143,3 +144,63 @@ def quiet_progress():
         except ImportError:  # transformers absent: nothing to silence
             pass
         yield
+
+
+# Row caches (sentence vectors, target-model features) are folders of ``shard-*.npz`` files, each holding an
+# array ``keys`` and an array of rows in the same order. A shard is written once, under a name derived from its
+# keys, so concurrent writers (chunks, Dask workers, parallel notebooks) never clash. This index remembers, per
+# shard path, its on-disk signature and where each key sits; rows themselves are read only when a call needs
+# them, so a process holds the keys of a large cache, never all its vectors.
+_SHARD_INDEX: dict[str, tuple[tuple[int, int], dict[str, int]]] = {}
+_DAMAGED = (OSError, ValueError, KeyError, EOFError, IndexError, zipfile.BadZipFile)
+
+
+def read_shard_rows(folder: str | Path, wanted: Iterable[str], *, field: str) -> dict:
+    """The rows of ``wanted`` keys found in the shards of ``folder`` (``{key: row}``; absent keys are left out).
+
+    Each shard is an ``.npz`` with arrays ``keys`` and ``field``. A damaged, truncated or vanished shard is
+    skipped, so its rows count as missing and the caller computes them again.
+    """
+    import numpy as np
+
+    folder = Path(folder)
+    wanted = set(wanted)
+    found: dict = {}
+    if not wanted or not folder.is_dir():
+        return found
+    for shard in sorted(folder.glob("shard-*.npz")):
+        if len(found) == len(wanted):
+            break
+        try:
+            stat = shard.stat()
+            signature = (stat.st_mtime_ns, stat.st_size)
+            hit = _SHARD_INDEX.get(str(shard))
+            if hit is None or hit[0] != signature:
+                with np.load(shard) as data:
+                    hit = (signature, {str(k): i for i, k in enumerate(data["keys"].tolist())})
+                _SHARD_INDEX[str(shard)] = hit
+            need = [k for k in wanted if k in hit[1] and k not in found]
+            if need:
+                with np.load(shard) as data:
+                    rows = data[field][[hit[1][k] for k in need]]  # a copy: the shard's array is freed
+                found.update(zip(need, rows))
+        except _DAMAGED:
+            continue
+    return found
+
+
+def write_shard(folder: str | Path, keys: list[str], rows, *, field: str) -> Path | None:
+    """Write ``rows`` (row i for ``keys[i]``) as one new shard of ``folder``, named by a hash of the keys.
+
+    Raises:
+        ValueError: the numbers of keys and rows differ.
+    """
+    import numpy as np
+
+    if len(keys) != len(rows):
+        raise ValueError(f"write_shard: {len(rows)} rows for {len(keys)} keys")
+    if not keys:
+        return None
+    path = Path(folder) / f"shard-{hashlib.sha1(''.join(keys).encode('utf-8')).hexdigest()[:16]}.npz"
+    arrays = {"keys": np.array(keys), field: np.asarray(rows)}
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays))

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.io import atomic_write
+from analysis.io import read_shard_rows, write_shard
 from analysis.numerics import quantize_embeddings, round_scores
 from analysis.paths import INTERIM_DIR
 from analysis.sentiment.measure import (LABELS, SENTIMENT_DIR, SentimentModelError, collate_targets, load_target_model,
@@ -72,7 +71,7 @@ def target_features(sentences, spans, *, batch_size: int = 64, model_dir: str | 
     fingerprint = _fingerprint(Path(model_dir))
     keys = [_key(fingerprint, s, sp) for s, sp in zip(sentences, spans)]
     folder = Path(cache_dir) / fingerprint if cache_dir is not None else None
-    cache = _cached_rows(folder, set(keys)) if folder is not None and folder.is_dir() else {}
+    cache = read_shard_rows(folder, keys, field="values") if folder is not None else {}
     first: dict[str, int] = {}  # one computation per distinct (sentence, span)
     for i, key in enumerate(keys):
         if key not in cache:
@@ -84,40 +83,8 @@ def target_features(sentences, spans, *, batch_size: int = 64, model_dir: str | 
         new_keys = [keys[i] for i in todo]
         cache.update(zip(new_keys, fresh))
         if folder is not None:  # a new shard per call: concurrent writers (chunks, Dask workers) never clash
-            name = hashlib.sha1("".join(new_keys).encode()).hexdigest()[:16]
-            atomic_write(folder / f"shard-{name}.npz", lambda tmp: np.savez(tmp, keys=np.array(new_keys),
-                                                                             values=np.asarray(fresh)))
+            write_shard(folder, new_keys, fresh, field="values")
     return np.stack([cache[k] for k in keys])
-
-
-# The keys of each shard this process has read: path -> ((mtime_ns, size), {key: row}). Only keys are kept
-# in memory, and a shard's rows are read when a call needs one of them, so memory follows the chunk being
-# scored, not the size of the cache (a corpus of 100,000 articles has about 500,000 mentions).
-_SHARD_KEYS: dict[str, tuple[tuple[int, int], dict[str, int]]] = {}
-
-
-def _cached_rows(folder: Path, wanted: set[str]) -> dict[str, np.ndarray]:
-    """The cached feature rows of the ``wanted`` keys (a damaged shard is skipped: its rows are recomputed)."""
-    found: dict[str, np.ndarray] = {}
-    for shard in sorted(folder.glob("shard-*.npz")):
-        if len(found) == len(wanted):
-            break
-        try:
-            stat = shard.stat()
-            signature = (stat.st_mtime_ns, stat.st_size)
-            hit = _SHARD_KEYS.get(str(shard))
-            if hit is None or hit[0] != signature:
-                with np.load(shard) as data:
-                    hit = (signature, {k: i for i, k in enumerate(data["keys"].tolist())})
-                _SHARD_KEYS[str(shard)] = hit
-            need = [k for k in wanted if k in hit[1] and k not in found]
-            if need:
-                with np.load(shard) as data:
-                    rows = data["values"][[hit[1][k] for k in need]]   # a copy: the shard's array is freed
-                found.update(zip(need, rows))
-        except (OSError, ValueError, KeyError, EOFError, IndexError, zipfile.BadZipFile):
-            continue  # a damaged or vanished shard: its rows are recomputed (and written again)
-    return found
 
 
 class DomainSentimentHead:
