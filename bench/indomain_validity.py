@@ -48,8 +48,8 @@ from analysis.framing.domain import DomainFrameHead, sentence_features
 from analysis.framing.measure import load_codebook, score_frames
 from analysis.paths import DatasetMissingError
 from analysis.sentiment.measure import predict_target_sentiment
-from analysis.validity import (VALIDATION_COLUMNS, VALIDITY_DIR, binary_f1, cluster_interval, grouped_folds, macro_f1,
-                               site_groups, validation_row)
+from analysis.validity import (VALIDATION_COLUMNS, VALIDITY_DIR, binary_f1, cluster_interval, coded_sentence_keys,
+                               grouped_folds, macro_f1, sentence_shingles, site_groups, validation_row)
 
 LABELS = ("negative", "neutral", "positive")
 FRAME_GRID = [{"C_dense": 0.01, "C_words": 1.0}, {"C_dense": 0.01, "C_words": 3.0}, {"C_dense": 0.03, "C_words": 3.0}]
@@ -141,8 +141,9 @@ def frames_validity(gold: pd.DataFrame, frames: list[str], n_boot: int) -> tuple
     return rows, table, {"X": X, "sentences": sentences, "Y": Y, "groups": groups, "params": json.loads(final)}
 
 
-def sentiment_validity(gold: pd.DataFrame, n_boot: int, predict_cv) -> tuple[list[dict], pd.DataFrame]:
-    """Score VADER, the shipped target model and the in-domain model (cross-validated) per country."""
+def sentiment_validity(gold: pd.DataFrame, n_boot: int, predict_cv, *, split: str = "cv_site",
+                       note: str = "direct = primary analysis; proxy = sensitivity") -> tuple[list[dict], pd.DataFrame]:
+    """Score VADER, the shipped target model and the in-domain model (``predict_cv(data)``) per country."""
     data = gold[gold["sentiment"].notna()].reset_index(drop=True)
     spans = list(zip(data["mention_start"], data["mention_end"]))
     preds = {
@@ -167,24 +168,96 @@ def sentiment_validity(gold: pd.DataFrame, n_boot: int, predict_cv) -> tuple[lis
         anchor = detail[(detail["instrument"] == "sentiment:target_newsmtsc") & (detail["reference"] == row.reference)
                         & (detail["country"] == row.country)]["macro_f1"].iloc[0]
         rows.append(validation_row(instrument="sentiment:indomain", data="ai_news_coded",
-                                   split=f"cv_site:{row.reference}:{row.country}", metric="macro_f1", n=row.n,
+                                   split=f"{split}:{row.reference}:{row.country}", metric="macro_f1", n=row.n,
                                    estimate=(row.macro_f1, row.low, row.high), anchor="sentiment:target_newsmtsc",
-                                   anchor_value=anchor, note="direct = primary analysis; proxy = sensitivity"))
+                                   anchor_value=anchor, note=note))
     return rows, detail
 
 
-def agreement(frames: list[str], n_boot: int) -> pd.DataFrame:
-    """Round 2: agreement of the two independent coders (before the tie-break), from the committed codes."""
+def clean_test(train: pd.DataFrame, frames: list[str], n_boot: int) -> list[dict]:
+    """Round r3: the shipped heads, as the study runs them, on items from pages collected after they were fitted.
+
+    Nothing was chosen on these items. A test sentence that shares a run of eight words with a training sentence
+    of the same country (another copy of the story, :func:`analysis.validity.sentence_shingles`) is dropped and
+    counted. Writes ``indomain_test_sentiment.csv`` and ``indomain_test_frames.csv`` (the
+    schemas of the cross-validated tables) and returns rows for ``indomain.csv`` (splits ``test_r3...``).
+    """
+    from analysis.annotation.gold import R3_DIR
+    from analysis.framing.domain import indomain_sentence_scores
+    from analysis.sentiment.domain import predict_domain_sentiment
+
+    if not (R3_DIR / "codes.csv").exists():
+        emit({"stage": "clean_test", "skipped": f"{R3_DIR} has no codes"})
+        return []
+    test = load_gold(frames, rounds=("r3",))
+    keys = coded_sentence_keys(train)
+    known = set(zip(keys["shingle"], keys["country"]))
+    seen = pd.Series([any((h, c) in known for h in sentence_shingles(t)) for t, c in zip(test["sentence"], test["country"])],
+                     index=test.index)
+    test = test[~seen.to_numpy()].reset_index(drop=True)
+    emit({"stage": "clean_test_gold", "items": len(test), "dropped_as_in_training": int(seen.sum()),
+          "missing_documents": test.attrs.get("missing_documents", 0), "outlets": int(test["outlet"].nunique()),
+          "by_country_reference": {f"{c}/{r}": int(n) for (c, r), n in test.groupby(["country", "reference"]).size().items()}})
+    agreement(frames, n_boot, name="r3")
+
+    def shipped(data):
+        spans = list(zip(data["mention_start"], data["mention_end"]))
+        return predict_domain_sentiment(data["sentence"].tolist(), spans)["label"].to_numpy()
+
+    note = "clean test: pages collected after the heads were fitted; nothing chosen on them"
+    rows, detail = sentiment_validity(test, n_boot, shipped, split="test_r3", note=note)
+    detail.round(4).to_csv(VALIDITY_DIR / "indomain_test_sentiment.csv", index=False, lineterminator="\n")
+    emit({"stage": "clean_test_sentiment", "detail": detail[detail["reference"] == "direct"].round(4).to_dict(orient="records")})
+
+    direct = test[test["reference"] == "direct"].reset_index(drop=True)
+    sentences = direct["sentence"].tolist()
+    Y = _frame_table(direct, frames)
+    book = load_codebook()
+    scores, _ = indomain_sentence_scores(sentences, book)
+    pred = pd.DataFrame(scores >= 0.5, columns=list(book["id"]))
+    default = score_frames(sentences) >= 0.5
+    cv = pd.read_csv(VALIDITY_DIR / "indomain_frames.csv").set_index("frame")
+    validated = [f for f in frames if cv.loc[f, "n_positive"] >= MIN_REPORTED]  # fixed by the training codes
+    docs = direct["doc"].to_numpy()
+    per_frame = []
+    for f in frames:
+        ours = cluster_interval(binary_f1, Y[f].to_numpy(), pred[f].to_numpy(), docs, n_boot=n_boot)
+        per_frame.append({"frame": f, "n_positive": int(Y[f].sum()), "f1": ours[0], "f1_low": ours[1],
+                          "f1_high": ours[2], "default_f1": binary_f1(Y[f], default[f]),
+                          "exploratory": bool(cv.loc[f, "exploratory"])})
+        rows.append(validation_row(instrument="frames:indomain", data="ai_news_coded", split=f"test_r3:{f}",
+                                   metric="f1", n=len(direct), estimate=ours, anchor="frames:default",
+                                   anchor_value=binary_f1(Y[f], default[f]), note=f"{int(Y[f].sum())} coded positives"))
+    pd.DataFrame(per_frame).round(4).to_csv(VALIDITY_DIR / "indomain_test_frames.csv", index=False,
+                                            lineterminator="\n")
+
+    def macro(y_true, y_pred):
+        yt, yp = np.stack(y_true), np.stack(y_pred)
+        return float(np.mean([binary_f1(yt[:, j], yp[:, j]) for j in range(yt.shape[1])]))
+
+    ours = cluster_interval(macro, list(Y[validated].to_numpy()), list(pred[validated].to_numpy()), docs, n_boot=n_boot)
+    base = macro(list(Y[validated].to_numpy()), list(default[validated].to_numpy()))
+    rows.append(validation_row(instrument="frames:indomain", data="ai_news_coded", split="test_r3",
+                               metric=f"macro_f1_frames_ge{MIN_REPORTED}", n=len(direct), estimate=ours,
+                               anchor="frames:default", anchor_value=base,
+                               note=f"the {len(validated)} frames with >= {MIN_REPORTED} positives in the training codes; {note}"))
+    emit({"stage": "clean_test_frames", "macro_f1": round(ours[0], 4), "interval": [round(ours[1], 4), round(ours[2], 4)],
+          "default_macro_f1": round(base, 4), "per_frame": {r["frame"]: [r["n_positive"], round(r["f1"], 3)] for r in per_frame}})
+    return rows
+
+
+def agreement(frames: list[str], n_boot: int, name: str = "r2") -> pd.DataFrame:
+    """A project round: agreement of the two independent coders (before the tie-break), from the committed codes."""
     from analysis.annotation.agreement import agreement_by_variable
     from analysis.annotation.store import read_round
-    from analysis.annotation.gold import R2_DIR
+    from analysis.annotation.gold import R2_DIR, R3_DIR
 
-    codes = read_round(R2_DIR)["codes"]
+    codes = read_round({"r2": R2_DIR, "r3": R3_DIR}[name])["codes"]
     codes = codes[codes["role"] == "primary"].copy()
     codes["coder"] = codes["coder"].str.split("/").str[1]  # the slot: each batch had its own two coders
     table = agreement_by_variable(codes, frames, n_boot=n_boot, random_state=0)
-    table.to_csv(VALIDITY_DIR / "agreement_r2.csv", index=False, lineterminator="\n")
-    emit({"stage": "agreement", "sentiment_alpha": float(table["alpha"].iloc[0])})
+    table.to_csv(VALIDITY_DIR / f"agreement_{name}.csv", index=False, lineterminator="\n")
+    emit({"stage": "agreement", "round": name, "sentiment_alpha": float(table["alpha"].iloc[0])})
     return table
 
 
@@ -192,7 +265,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-heads", action="store_true")
     parser.add_argument("--n-boot", type=int, default=1000)
-    parser.add_argument("--only", choices=["frames", "sentiment", "agreement"], default=None)
+    parser.add_argument("--only", choices=["frames", "sentiment", "agreement", "test"], default=None)
     args = parser.parse_args(argv)
     frames = load_codebook()["id"].tolist()
     try:
@@ -209,6 +282,8 @@ def main(argv=None) -> int:
     rows = []
     if args.only == "agreement":
         return 0
+    if args.only == "test":  # the clean test alone: the stored heads on round r3
+        rows += clean_test(gold, frames, args.n_boot)
     if args.only in (None, "frames"):
         frame_rows, per_frame, fitted = frames_validity(gold, frames, args.n_boot)
         rows += frame_rows
@@ -227,11 +302,16 @@ def main(argv=None) -> int:
         emit({"stage": "sentiment", "detail": detail.round(4).to_dict(orient="records")})
         if args.write_heads:
             rows += write_model(gold)
+    if args.only is None:
+        rows += clean_test(gold, frames, args.n_boot)
     table = pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
     path = VALIDITY_DIR / "indomain.csv"
     if args.only is not None and path.exists():
         old = pd.read_csv(path)
-        keep = ~old["instrument"].str.startswith(args.only)
+        if args.only == "test":
+            keep = ~old["split"].str.startswith("test_r3")
+        else:
+            keep = ~old["instrument"].str.startswith(args.only) | old["split"].str.startswith("test_r3")
         table = pd.concat([old[keep], table], ignore_index=True)
     table.to_csv(path, index=False, lineterminator="\n")
     emit({"stage": "written", "path": str(path), "rows": len(table)})

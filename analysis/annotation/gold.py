@@ -6,6 +6,9 @@ Sources:
   third, blind coder's codes for the items the two coders differed on (``data/annotations/ai_news_r1_tiebreak``).
 * ``r2``: this project's round (``data/annotations/ai_news_r2``): items drawn with :mod:`analysis.annotation.items`
   from the development corpora and from collected pages, two independent coders each, a third on disputes.
+* ``r3``: the clean test (``data/annotations/ai_news_r3``): items from pages collected after every instrument was
+  chosen and fitted on r1-r2, coded the same way. It is never trained or tuned on; :func:`load_gold` leaves it out
+  unless asked.
 
 Gold is the majority of an item's coders (:func:`analysis.annotation.store.majority_gold`).
 """
@@ -20,12 +23,16 @@ from analysis.annotation.store import join_text, majority_gold, read_round
 from analysis.countries.measure import detect_mentions
 from analysis.countries.units import reference_class
 
-__all__ = ["GOLD_COLUMNS", "R2_DIR", "R1_TIEBREAK_DIR", "load_round_codes", "load_gold"]
+__all__ = ["GOLD_COLUMNS", "R2_DIR", "R3_DIR", "R1_TIEBREAK_DIR", "TRAINING_ROUNDS", "load_round_codes", "load_gold"]
 
 GOLD_COLUMNS = ["item_id", "round", "doc", "outlet", "source", "country", "reference", "sentence", "mention_start",
                 "mention_end", "sentiment", "frames", "agreed_sentiment", "n_coders"]
 R2_DIR = paths.ANNOTATIONS_DIR / "ai_news_r2"
+R3_DIR = paths.ANNOTATIONS_DIR / "ai_news_r3"
 R1_TIEBREAK_DIR = paths.ANNOTATIONS_DIR / "ai_news_r1_tiebreak"
+#: The rounds the shipped heads are fitted and chosen on; ``r3`` is the clean test.
+TRAINING_ROUNDS = ("r1", "r1b", "r2")
+_PROJECT_ROUNDS = {"r2": R2_DIR, "r3": R3_DIR}
 
 
 def _dev_reference(sentence: str, country: str, start: int, end: int) -> str:
@@ -56,16 +63,17 @@ def load_round_codes() -> pd.DataFrame:
     """Every code of every round (``item_id, round, coder, role, sentiment, frames``), no text."""
     rounds, dev = _dev_codes()
     dev["round"] = dev["item_id"].str.split(":").str[0]
-    r2 = read_round(R2_DIR)["codes"].assign(round="r2")
-    return pd.concat([dev, r2], ignore_index=True)[["item_id", "round", "coder", "role", "sentiment", "frames"]]
+    own = [read_round(folder)["codes"].assign(round=name) for name, folder in _PROJECT_ROUNDS.items()
+           if (folder / "codes.csv").exists()]
+    return pd.concat([dev, *own], ignore_index=True)[["item_id", "round", "coder", "role", "sentiment", "frames"]]
 
 
-def load_gold(frames, *, rounds=("r1", "r1b", "r2")) -> pd.DataFrame:
+def load_gold(frames, *, rounds=TRAINING_ROUNDS) -> pd.DataFrame:
     """Load the coded items with their sentences and majority gold codes.
 
     Args:
         frames: The codebook's frame ids (order of the ``frames`` tuples).
-        rounds: Which rounds to load.
+        rounds: Which rounds to load (by default the training rounds; ``("r3",)`` is the clean test).
 
     Returns:
         DataFrame :data:`GOLD_COLUMNS`. ``reference`` is ``direct`` or ``proxy``
@@ -92,13 +100,16 @@ def load_gold(frames, *, rounds=("r1", "r1b", "r2")) -> pd.DataFrame:
         table["source"] = table["doc"].map(docs["source"])
         table["mention_start"] = table["mention_start"].astype("int64")
         parts.append(table)
-    if "r2" in rounds:
-        data = read_round(R2_DIR)
+    unknown = sorted(set(rounds) - {"r1", "r1b", *_PROJECT_ROUNDS})
+    if unknown:
+        raise ValueError(f"load_gold: unknown round(s) {unknown}; the rounds are r1, r1b, {', '.join(_PROJECT_ROUNDS)}")
+    for name in [r for r in _PROJECT_ROUNDS if r in rounds]:
+        data = read_round(_PROJECT_ROUNDS[name])
         items = join_text(data["items"], data["documents"], load_documents(collected=True))
         missing += items.attrs["missing_documents"]
         gold = majority_gold(data["codes"][data["codes"]["item_id"].isin(set(items["item_id"]))], frames)
         no_majority += gold.attrs["no_majority"]
-        parts.append(items.merge(gold, on="item_id").assign(round="r2"))
+        parts.append(items.merge(gold, on="item_id").assign(round=name))
     out = pd.concat(parts, ignore_index=True)[GOLD_COLUMNS]
     # The same sentence can be drawn in two rounds (r2 did not exclude r1/r1b sentences found again in
     # another copy of the story): keep the first coding, so no sentence counts twice or sits in two folds.

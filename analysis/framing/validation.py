@@ -247,12 +247,14 @@ def frame_metrics(gold: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([macro])], ignore_index=True)
 
 
-def indomain_frame_table(folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
+def indomain_frame_table(folder: str | Path = VALIDITY_DIR, *, name: str = "indomain_frames.csv") -> pd.DataFrame:
     """Per frame: coded positives, in-domain F1 [95% CI], the label-free default's F1, and its status.
 
-    ``status`` is ``validated`` (at least 30 coded positives and F1 >= 0.60) or ``exploratory``.
+    ``status`` is ``validated`` (at least 30 coded positives and F1 >= 0.60 in the cross-validation) or
+    ``exploratory``. ``name="indomain_test_frames.csv"`` gives the clean test (round r3: new pages, shipped head);
+    its status column is the cross-validation's, so a frame is not re-labelled on the test.
     """
-    table = load_indomain_validation("indomain_frames.csv", folder)
+    table = load_indomain_validation(name, folder)
     return pd.DataFrame({
         "frame": table["frame"], "n_positive": table["n_positive"],
         "f1_indomain": [format_cell(v, lo, hi) for v, lo, hi in zip(table["f1"], table["f1_low"], table["f1_high"])],
@@ -273,11 +275,13 @@ def validity_rows() -> pd.DataFrame:
     nan = float("nan")
     rows = []
     indomain = load_indomain_validation()
-    hit = indomain[(indomain["instrument"] == "frames:indomain") & (indomain["split"] == "cv_site")]
-    if len(hit):
+    for split, design in (("cv_site", "CV by site"), ("test_r3", "clean test, new pages")):
+        hit = indomain[(indomain["instrument"] == "frames:indomain") & (indomain["split"] == split)]
+        if not len(hit):
+            continue
         r = hit.iloc[0]
         rows.append({"instrument": "frames of the sentence (in-domain heads)",
-                     "data": f"coded AI-news sentences (n={int(r['n'])}), CV by site", "split": "cv_site",
+                     "data": f"coded AI-news sentences (n={int(r['n'])}), {design}", "split": split,
                      "metric": "macro-F1 [95% CI]", "n": int(r["n"]), "ours": float(r["ours"]),
                      "ours_low": float(r["ours_low"]), "ours_high": float(r["ours_high"]),
                      "anchor": "label-free default scorer", "anchor_value": float(r["anchor_value"]),

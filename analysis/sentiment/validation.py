@@ -118,14 +118,17 @@ def read_validation_metrics(folder: str | Path = sm.SENTIMENT_DIR) -> pd.DataFra
     return pd.read_csv(path)
 
 
-def indomain_sentiment_table(folder: str | Path = VALIDITY_DIR) -> pd.DataFrame:
+def indomain_sentiment_table(folder: str | Path = VALIDITY_DIR, *, name: str = "indomain_sentiment.csv") -> pd.DataFrame:
     """Macro-F1 [95% CI] per reference class and country for VADER, the NewsMTSC model and the in-domain head.
+
+    ``name="indomain_test_sentiment.csv"`` gives the clean test (round r3: new pages, shipped head) instead of
+    the cross-validation on the training rounds.
 
     Returns:
         DataFrame ``reference, country, n`` and one column per instrument (formatted estimate and interval),
         direct references first.
     """
-    detail = load_indomain_validation("indomain_sentiment.csv", folder)
+    detail = load_indomain_validation(name, folder)
     detail["cell"] = [format_cell(v, lo, hi) for v, lo, hi in zip(detail["macro_f1"], detail["low"], detail["high"])]
     table = detail.pivot_table(index=["reference", "country", "n"], columns="instrument", values="cell",
                                aggfunc="first").reset_index()
@@ -154,11 +157,13 @@ def validity_rows(folder: str | Path = sm.SENTIMENT_DIR) -> pd.DataFrame:
 
     indomain = load_indomain_validation()
     rows = []
-    for split, label in _INDOMAIN_PICKS:
+    picks = [(split, label, "CV by site") for split, label in _INDOMAIN_PICKS]
+    picks += [(split.replace("cv_site", "test_r3"), label, "clean test, new pages") for split, label in _INDOMAIN_PICKS]
+    for split, label, design in picks:
         hit = indomain[(indomain["instrument"] == "sentiment:indomain") & (indomain["split"] == split)]
         if len(hit):
             r = hit.iloc[0]
-            rows.append({"instrument": label, "data": f"coded AI-news sentences (n={int(r['n'])}), CV by site",
+            rows.append({"instrument": label, "data": f"coded AI-news sentences (n={int(r['n'])}), {design}",
                          "split": split, "metric": "macro-F1 [95% CI]", "n": int(r["n"]), "ours": float(r["ours"]),
                          "ours_low": float(r["ours_low"]), "ours_high": float(r["ours_high"]),
                          "anchor": "NewsMTSC-trained target model", "anchor_value": float(r["anchor_value"]),
