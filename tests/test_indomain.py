@@ -204,3 +204,56 @@ def test_grouped_folds_keep_each_group_whole_and_balanced():
     assert all(len(set(folds[np.asarray(groups) == g])) == 1 for g in set(groups))
     assert sorted(np.bincount(folds).tolist()) == [11, 11, 12]
     assert folds.tolist() == grouped_folds(groups, 3).tolist()
+
+
+def test_the_clean_test_round_is_new_pages_stand_off_and_never_trained_on():
+    from analysis.annotation.gold import R2_DIR, R3_DIR, TRAINING_ROUNDS
+    from analysis.annotation.store import CODE_COLUMNS, DOCUMENT_COLUMNS, ITEM_COLUMNS, read_round
+
+    assert "r3" not in TRAINING_ROUNDS
+    r2, r3 = read_round(R2_DIR), read_round(R3_DIR)
+    for folder, columns in (("documents", DOCUMENT_COLUMNS), ("items", ITEM_COLUMNS), ("codes", CODE_COLUMNS)):
+        assert list(pd.read_csv(R3_DIR / f"{folder}.csv", nrows=0).columns) == columns  # no text column
+    assert not set(r3["documents"]["doc"]) & set(r2["documents"]["doc"])  # pages not used for training
+    codes = r3["codes"]
+    primary = codes[codes["role"] == "primary"].groupby("item_id")["coder"].nunique()
+    assert (primary == 2).all() and set(primary.index) == set(r3["items"]["item_id"])
+    # the third coder saw only the items the first two differed on
+    first = codes[codes["role"] == "primary"].sort_values("coder").groupby("item_id")
+    differed = {i for i, g in first if g["sentiment"].nunique() > 1 or g["frames"].nunique() > 1}
+    assert set(codes.loc[codes["role"] == "tiebreak", "item_id"]) == differed
+
+
+def test_load_gold_names_an_unknown_round():
+    from analysis.annotation.gold import load_gold
+
+    with pytest.raises(ValueError, match=r"unknown round\(s\) \['r9'\]"):
+        load_gold(load_codebook()["id"].tolist(), rounds=("r9",))
+
+
+def test_the_clean_test_tables_are_read_by_name_and_keep_the_cross_validated_status():
+    from analysis.framing.validation import indomain_frame_table
+    from analysis.sentiment.validation import indomain_sentiment_table
+
+    cv, test = indomain_frame_table(), indomain_frame_table(name="indomain_test_frames.csv")
+    assert list(test["frame"]) == list(cv["frame"])
+    assert list(test["status"]) == list(cv["status"])  # a frame is not re-labelled on the test
+    sentiment = indomain_sentiment_table(name="indomain_test_sentiment.csv")
+    direct = sentiment[(sentiment["reference"] == "direct") & (sentiment["country"] == "all")].iloc[0]
+    by_country = sentiment[(sentiment["reference"] == "direct") & (sentiment["country"] != "all")]
+    assert direct["n"] == by_country["n"].sum()
+    stored = load_indomain_validation()
+    assert direct["n"] == stored.loc[stored["split"] == "test_r3:direct:all", "n"].iloc[0]  # the test, not the CV
+
+
+def test_validity_rows_put_the_clean_test_beside_the_cross_validation():
+    from analysis.framing.validation import validity_rows as frame_rows
+    from analysis.sentiment.validation import validity_rows as sentiment_rows
+
+    for rows, cv_split, test_split in ((sentiment_rows(), "cv_site:direct:all", "test_r3:direct:all"),
+                                       (frame_rows(), "cv_site", "test_r3")):
+        splits = list(rows["split"])
+        assert splits.index(cv_split) < splits.index(test_split)
+        test = rows[rows["split"] == test_split].iloc[0]
+        assert "clean test" in test["data"] and test["ours_low"] <= test["ours"] <= test["ours_high"]
+        assert test["ours"] > test["anchor_value"]  # the head beats its anchor on new pages too
