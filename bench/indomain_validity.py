@@ -4,6 +4,7 @@ Usage (from the repository root):
 
     .venv/bin/python bench/indomain_validity.py                # print JSON lines, write the validation tables
     .venv/bin/python bench/indomain_validity.py --write-heads  # also refit the shipped in-domain models
+    .venv/bin/python bench/indomain_validity.py --only test    # the clean test alone (round r3)
 
 Data: the coded items of ``analysis.annotation.gold.load_gold`` (rounds r1, r1b from
 ``../shared/datasets/ai_news_portrayal_dev`` and this project's round r2, whose text comes from the development
@@ -27,6 +28,9 @@ Protocol (nothing is chosen on the sentences it is scored on):
 Writes to ``analysis/resources/validity/``: ``indomain.csv`` (``analysis.validity.VALIDATION_COLUMNS``),
 ``indomain_sentiment.csv`` (per scorer, reference class and country), ``indomain_frames.csv`` (per frame) and
 ``agreement_r2.csv`` (the two first coders of round 2); ``--write-heads`` also rewrites the two shipped heads.
+The clean test (round r3, pages collected after the heads were fitted; ``--only test`` runs it alone) writes
+``indomain_test_sentiment.csv``, ``indomain_test_frames.csv`` and ``agreement_r3.csv``, and adds ``test_r3`` rows
+to ``indomain.csv``. It scores the stored heads: rerun it after ``--write-heads``.
 """
 
 from __future__ import annotations
