@@ -182,7 +182,11 @@ def read_shard_rows(folder: str | Path, wanted: Iterable[str], *, field: str) ->
             need = [k for k in wanted if k in hit[1] and k not in found]
             if need:
                 with np.load(shard) as data:
-                    rows = data[field][[hit[1][k] for k in need]]  # a copy: the shard's array is freed
+                    at = [hit[1][k] for k in need]
+                    if data["keys"][at].tolist() != need:  # rewritten under the same signature: index again
+                        del _SHARD_INDEX[str(shard)]
+                        continue
+                    rows = data[field][at]  # a copy: the shard's array is freed
                 found.update(zip(need, rows))
         except _DAMAGED:
             continue
@@ -201,6 +205,7 @@ def write_shard(folder: str | Path, keys: list[str], rows, *, field: str) -> Pat
         raise ValueError(f"write_shard: {len(rows)} rows for {len(keys)} keys")
     if not keys:
         return None
-    path = Path(folder) / f"shard-{hashlib.sha1(''.join(keys).encode('utf-8')).hexdigest()[:16]}.npz"
+    # Keys joined with a separator no key holds, so two different key lists never share a file name.
+    path = Path(folder) / f"shard-{hashlib.sha1(chr(0).join(keys).encode('utf-8')).hexdigest()[:16]}.npz"
     arrays = {"keys": np.array(keys), field: np.asarray(rows)}
     return atomic_write(path, lambda tmp: np.savez(tmp, **arrays))

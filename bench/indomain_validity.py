@@ -30,7 +30,7 @@ Writes to ``analysis/resources/validity/``: ``indomain.csv`` (``analysis.validit
 ``agreement_r2.csv`` (the two first coders of round 2); ``--write-heads`` also rewrites the two shipped heads.
 The clean test (round r3, pages collected after the heads were fitted; ``--only test`` runs it alone) writes
 ``indomain_test_sentiment.csv``, ``indomain_test_frames.csv`` and ``agreement_r3.csv``, and adds ``test_r3`` rows
-to ``indomain.csv``. It scores the stored heads: rerun it after ``--write-heads``.
+to ``indomain.csv``. It scores the stored heads, so ``--write-heads`` reruns it.
 """
 
 from __future__ import annotations
@@ -306,16 +306,18 @@ def main(argv=None) -> int:
         emit({"stage": "sentiment", "detail": detail.round(4).to_dict(orient="records")})
         if args.write_heads:
             rows += write_model(gold)
-    if args.only is None:
+    retested = args.only is None or (args.write_heads and args.only in ("frames", "sentiment"))
+    if retested:  # the clean test scores the stored heads, so it is rerun whenever they are rewritten
         rows += clean_test(gold, frames, args.n_boot)
     table = pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
     path = VALIDITY_DIR / "indomain.csv"
     if args.only is not None and path.exists():
         old = pd.read_csv(path)
-        if args.only == "test":
-            keep = ~old["split"].str.startswith("test_r3")
+        test_rows = old["split"].str.startswith("test_r3")
+        if args.only == "test" or retested:
+            keep = ~test_rows & ~old["instrument"].str.startswith(args.only)
         else:
-            keep = ~old["instrument"].str.startswith(args.only) | old["split"].str.startswith("test_r3")
+            keep = ~old["instrument"].str.startswith(args.only) | test_rows
         table = pd.concat([old[keep], table], ignore_index=True)
     table.to_csv(path, index=False, lineterminator="\n")
     emit({"stage": "written", "path": str(path), "rows": len(table)})

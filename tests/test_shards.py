@@ -41,6 +41,28 @@ def test_the_shard_name_follows_the_keys_so_a_repeat_rewrites_one_file(tmp_path)
     assert len(list(tmp_path.glob("shard-*.npz"))) == 2
 
 
+def test_key_lists_that_join_to_the_same_string_get_different_files(tmp_path):
+    one = write_shard(tmp_path, ["ab", "c"], _rows(2), field="values")
+    two = write_shard(tmp_path, ["a", "bc"], _rows(2, start=5), field="values")
+    assert one != two
+    got = read_shard_rows(tmp_path, ["ab", "c", "a", "bc"], field="values")
+    np.testing.assert_array_equal(got["ab"], _rows(1)[0])
+    np.testing.assert_array_equal(got["a"], _rows(1, start=5)[0])
+
+
+def test_a_shard_rewritten_with_the_same_signature_is_not_trusted(tmp_path):
+    path = write_shard(tmp_path, ["a", "b"], _rows(2), field="values")
+    assert sorted(read_shard_rows(tmp_path, ["a", "b"], field="values")) == ["a", "b"]
+    stat = path.stat()
+    np.savez(path.with_suffix(""), keys=np.array(["b", "a"]), values=_rows(2, start=3))  # same size, keys swapped
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    got = read_shard_rows(tmp_path, ["a"], field="values")
+    assert got == {}  # the stale index is dropped, not used to serve b's row as a's
+    again = read_shard_rows(tmp_path, ["a"], field="values")  # indexed afresh on the next call
+    np.testing.assert_array_equal(again["a"], _rows(1, start=4)[0])
+
+
 def test_keys_and_rows_must_match(tmp_path):
     with pytest.raises(ValueError, match="3 rows for 2 keys"):
         write_shard(tmp_path, ["a", "b"], _rows(3), field="values")

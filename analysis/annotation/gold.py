@@ -60,7 +60,7 @@ def _dev_codes() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def load_round_codes() -> pd.DataFrame:
-    """Every code of every round (``item_id, round, coder, role, sentiment, frames``), no text."""
+    """Every code of every round, the clean test r3 included (``item_id, round, coder, role, sentiment, frames``)."""
     rounds, dev = _dev_codes()
     dev["round"] = dev["item_id"].str.split(":").str[0]
     own = [read_round(folder)["codes"].assign(round=name) for name, folder in _PROJECT_ROUNDS.items()
@@ -87,6 +87,9 @@ def load_gold(frames, *, rounds=TRAINING_ROUNDS) -> pd.DataFrame:
     Raises:
         DatasetMissingError: the shared development data is absent.
     """
+    unknown = sorted(set(rounds) - {"r1", "r1b", *_PROJECT_ROUNDS})
+    if unknown:
+        raise ValueError(f"load_gold: unknown round(s) {unknown}; the rounds are r1, r1b, {', '.join(_PROJECT_ROUNDS)}")
     parts, missing, no_majority = [], 0, 0
     if {"r1", "r1b"} & set(rounds):
         dev, codes = _dev_codes()
@@ -100,9 +103,6 @@ def load_gold(frames, *, rounds=TRAINING_ROUNDS) -> pd.DataFrame:
         table["source"] = table["doc"].map(docs["source"])
         table["mention_start"] = table["mention_start"].astype("int64")
         parts.append(table)
-    unknown = sorted(set(rounds) - {"r1", "r1b", *_PROJECT_ROUNDS})
-    if unknown:
-        raise ValueError(f"load_gold: unknown round(s) {unknown}; the rounds are r1, r1b, {', '.join(_PROJECT_ROUNDS)}")
     for name in [r for r in _PROJECT_ROUNDS if r in rounds]:
         data = read_round(_PROJECT_ROUNDS[name])
         items = join_text(data["items"], data["documents"], load_documents(collected=True))
