@@ -178,29 +178,46 @@ def sentiment_validity(gold: pd.DataFrame, n_boot: int, predict_cv, *, split: st
     return rows, detail
 
 
+def _host(doc: str) -> str:
+    return str(doc).split("/")[0]
+
+
+def _macro_frames(y_true, y_pred) -> float:  # rows of boolean frame vectors packed as objects
+    yt, yp = np.stack(y_true).astype(bool), np.stack(y_pred).astype(bool)
+    return float(np.mean([binary_f1(yt[:, j], yp[:, j]) for j in range(yt.shape[1])]))
+
+
 def clean_test(train: pd.DataFrame, frames: list[str], n_boot: int) -> list[dict]:
     """Round r3: the shipped heads, as the study runs them, on items from pages collected after they were fitted.
 
-    Nothing was chosen on these items. A test sentence that shares a run of eight words with a training sentence
-    of the same country (another copy of the story, :func:`analysis.validity.sentence_shingles`) is dropped and
-    counted. Writes ``indomain_test_sentiment.csv`` and ``indomain_test_frames.csv`` (the
-    schemas of the cross-validated tables) and returns rows for ``indomain.csv`` (splits ``test_r3...``).
+    Nothing was chosen on these items. An article is dropped whole when one of its items shares a run of eight
+    words with a training sentence of any country (another copy of a story, :func:`analysis.validity.sentence_shingles`;
+    the frame head reads the sentence alone, so the country does not matter). Each head is compared with its
+    anchor by a paired article bootstrap (:func:`analysis.validity.paired_difference`), on all test items and on
+    those from sites that no training round has (the cross-validation kept sites apart; the test keeps pages
+    apart). Writes ``indomain_test_sentiment.csv`` and ``indomain_test_frames.csv`` (the schemas of the
+    cross-validated tables) and returns rows for ``indomain.csv`` (splits ``test_r3...``).
     """
     from analysis.annotation.gold import R3_DIR
     from analysis.framing.domain import indomain_sentence_scores
     from analysis.sentiment.domain import predict_domain_sentiment
+    from analysis.validity import paired_difference
 
     if not (R3_DIR / "codes.csv").exists():
         emit({"stage": "clean_test", "skipped": f"{R3_DIR} has no codes"})
         return []
     test = load_gold(frames, rounds=("r3",))
-    keys = coded_sentence_keys(train)
-    known = set(zip(keys["shingle"], keys["country"]))
-    seen = pd.Series([any((h, c) in known for h in sentence_shingles(t)) for t, c in zip(test["sentence"], test["country"])],
-                     index=test.index)
-    test = test[~seen.to_numpy()].reset_index(drop=True)
-    emit({"stage": "clean_test_gold", "items": len(test), "dropped_as_in_training": int(seen.sum()),
-          "missing_documents": test.attrs.get("missing_documents", 0), "outlets": int(test["outlet"].nunique()),
+    known = set(coded_sentence_keys(train)["shingle"])
+    seen = np.array([any(h in known for h in sentence_shingles(t)) for t in test["sentence"]])
+    dropped_docs = set(test.loc[seen, "doc"])
+    out = test["doc"].isin(dropped_docs).to_numpy()
+    test = test[~out].reset_index(drop=True)
+    training_hosts = {_host(d) for d in train["doc"]}
+    new_site = ~test["doc"].map(_host).isin(training_hosts).to_numpy()
+    emit({"stage": "clean_test_gold", "items": len(test), "overlapping_items": int(seen.sum()),
+          "dropped_articles": len(dropped_docs), "dropped_items": int(out.sum()),
+          "items_from_new_sites": int(new_site.sum()), "missing_documents": test.attrs.get("missing_documents", 0),
+          "outlets": int(test["outlet"].nunique()),
           "by_country_reference": {f"{c}/{r}": int(n) for (c, r), n in test.groupby(["country", "reference"]).size().items()}})
     agreement(frames, n_boot, name="r3")
 
@@ -212,6 +229,35 @@ def clean_test(train: pd.DataFrame, frames: list[str], n_boot: int) -> list[dict
     rows, detail = sentiment_validity(test, n_boot, shipped, split="test_r3", note=note)
     detail.round(4).to_csv(VALIDITY_DIR / "indomain_test_sentiment.csv", index=False, lineterminator="\n")
     emit({"stage": "clean_test_sentiment", "detail": detail[detail["reference"] == "direct"].round(4).to_dict(orient="records")})
+
+    # Head minus anchor, paired: the same sentences, the same resampled articles.
+    scored = test[test["sentiment"].notna()].reset_index(drop=True)
+    spans = list(zip(scored["mention_start"], scored["mention_end"]))
+    ours_label = shipped(scored)
+    anchor_label = predict_target_sentiment(scored["sentence"], spans, scorer="target")["label"].to_numpy()
+    scored_new = ~scored["doc"].map(_host).isin(training_hosts).to_numpy()
+
+    def f1(a, b):
+        return macro_f1(a, b, LABELS)
+
+    for scope, mask in [(f"{c}", (scored["reference"] == "direct").to_numpy() & ((scored["country"] == c).to_numpy()
+                                                                              if c != "all" else True))
+                        for c in ("all", "CHN", "JPN", "MYS")] + [
+                           ("all:new_sites", (scored["reference"] == "direct").to_numpy() & scored_new)]:
+        gold = scored["sentiment"].to_numpy()[mask]
+        docs = scored["doc"].to_numpy()[mask]
+        if scope.endswith("new_sites"):
+            level = cluster_interval(f1, gold, ours_label[mask], docs, n_boot=n_boot)
+            rows.append(validation_row(instrument="sentiment:indomain", data="ai_news_coded",
+                                       split="test_r3:direct:all:new_sites", metric="macro_f1", n=int(mask.sum()),
+                                       estimate=level, anchor="sentiment:target_newsmtsc",
+                                       anchor_value=f1(gold, anchor_label[mask]),
+                                       note="clean test, items from sites no training round has"))
+        diff = paired_difference(f1, gold, ours_label[mask], anchor_label[mask], docs, n_boot=n_boot)
+        rows.append(validation_row(instrument="sentiment:indomain", data="ai_news_coded",
+                                   split=f"test_r3:direct:{scope}", metric="macro_f1_minus_anchor", n=int(mask.sum()),
+                                   estimate=diff, anchor="sentiment:target_newsmtsc",
+                                   note="paired article bootstrap: the same sentences scored by both"))
 
     direct = test[test["reference"] == "direct"].reset_index(drop=True)
     sentences = direct["sentence"].tolist()
@@ -235,18 +281,27 @@ def clean_test(train: pd.DataFrame, frames: list[str], n_boot: int) -> list[dict
     pd.DataFrame(per_frame).round(4).to_csv(VALIDITY_DIR / "indomain_test_frames.csv", index=False,
                                             lineterminator="\n")
 
-    def macro(y_true, y_pred):
-        yt, yp = np.stack(y_true), np.stack(y_pred)
-        return float(np.mean([binary_f1(yt[:, j], yp[:, j]) for j in range(yt.shape[1])]))
-
-    ours = cluster_interval(macro, list(Y[validated].to_numpy()), list(pred[validated].to_numpy()), docs, n_boot=n_boot)
-    base = macro(list(Y[validated].to_numpy()), list(default[validated].to_numpy()))
+    gold_rows, ours_rows, base_rows = (Y[validated].to_numpy(), pred[validated].to_numpy(),
+                                       default[validated].to_numpy())
+    ours = cluster_interval(_macro_frames, list(gold_rows), list(ours_rows), docs, n_boot=n_boot)
+    base = _macro_frames(list(gold_rows), list(base_rows))
     rows.append(validation_row(instrument="frames:indomain", data="ai_news_coded", split="test_r3",
                                metric=f"macro_f1_frames_ge{MIN_REPORTED}", n=len(direct), estimate=ours,
                                anchor="frames:default", anchor_value=base,
                                note=f"the {len(validated)} frames with >= {MIN_REPORTED} positives in the training codes; {note}"))
+    diff = paired_difference(_macro_frames, gold_rows, ours_rows, base_rows, docs, n_boot=n_boot)
+    rows.append(validation_row(instrument="frames:indomain", data="ai_news_coded", split="test_r3",
+                               metric="macro_f1_minus_anchor", n=len(direct), estimate=diff, anchor="frames:default",
+                               note="paired article bootstrap: the same sentences scored by both"))
+    new = ~direct["doc"].map(_host).isin(training_hosts).to_numpy()
+    level = cluster_interval(_macro_frames, list(gold_rows[new]), list(ours_rows[new]), docs[new], n_boot=n_boot)
+    rows.append(validation_row(instrument="frames:indomain", data="ai_news_coded", split="test_r3:new_sites",
+                               metric=f"macro_f1_frames_ge{MIN_REPORTED}", n=int(new.sum()), estimate=level,
+                               anchor="frames:default", anchor_value=_macro_frames(list(gold_rows[new]), list(base_rows[new])),
+                               note="clean test, items from sites no training round has"))
     emit({"stage": "clean_test_frames", "macro_f1": round(ours[0], 4), "interval": [round(ours[1], 4), round(ours[2], 4)],
-          "default_macro_f1": round(base, 4), "per_frame": {r["frame"]: [r["n_positive"], round(r["f1"], 3)] for r in per_frame}})
+          "default_macro_f1": round(base, 4), "difference": [round(v, 4) for v in diff], "new_sites": [round(v, 4) for v in level],
+          "per_frame": {r["frame"]: [r["n_positive"], round(r["f1"], 3)] for r in per_frame}})
     return rows
 
 

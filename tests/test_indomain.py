@@ -256,3 +256,47 @@ def test_validity_rows_put_the_clean_test_beside_the_cross_validation():
         assert splits.index(cv_split) < splits.index(test_split)
         test = rows[rows["split"] == test_split].iloc[0]
         assert "clean test" in test["data"] and test["ours_low"] <= test["ours"] <= test["ours_high"]
+
+
+def test_paired_difference_resamples_both_instruments_together():
+    from analysis.validity import paired_difference
+
+    rng = np.random.default_rng(3)
+    clusters = np.repeat(np.arange(40), 5)
+    y = rng.choice(["negative", "neutral", "positive"], size=len(clusters))
+    good = np.where(rng.random(len(y)) < 0.8, y, "neutral")
+    poor = np.where(rng.random(len(y)) < 0.4, y, "neutral")
+
+    def f1(a, b):
+        return macro_f1(a, b, ("negative", "neutral", "positive"))
+
+    same = paired_difference(f1, y, good, good, clusters, n_boot=200)
+    assert same == (0.0, 0.0, 0.0)  # one instrument against itself: no difference in any resample
+    diff = paired_difference(f1, y, good, poor, clusters, n_boot=200)
+    assert diff[0] == pytest.approx(f1(y, good) - f1(y, poor))
+    assert 0 < diff[1] <= diff[0] <= diff[2]
+    back = paired_difference(f1, y, poor, good, clusters, n_boot=200)
+    assert back == pytest.approx((-diff[0], -diff[2], -diff[1]))
+    # pairing: the interval of the difference is narrower than the two separate intervals suggest
+    a, b = cluster_interval(f1, y, good, clusters, n_boot=200), cluster_interval(f1, y, poor, clusters, n_boot=200)
+    assert diff[2] - diff[1] < (a[2] - a[1]) + (b[2] - b[1])
+
+
+def test_paired_difference_takes_multi_label_rows_and_checks_shapes():
+    from analysis.validity import paired_difference
+
+    rng = np.random.default_rng(5)
+    clusters = np.repeat(np.arange(20), 3)
+    gold = rng.random((60, 4)) < 0.3
+    ours, other = gold.copy(), np.zeros_like(gold)
+
+    def macro(yt, yp):
+        yt, yp = np.stack(yt).astype(bool), np.stack(yp).astype(bool)
+        return float(np.mean([binary_f1(yt[:, j], yp[:, j]) for j in range(yt.shape[1])]))
+
+    diff = paired_difference(macro, gold, ours, other, clusters, n_boot=100)
+    assert diff[0] == pytest.approx(1.0)  # perfect against nothing predicted
+    with pytest.raises(ValueError, match="shapes"):
+        paired_difference(macro, gold, ours, other[:, :3], clusters)
+    few = paired_difference(macro, gold[:9], ours[:9], other[:9], clusters[:9])
+    assert np.isnan(few[1]) and np.isnan(few[2])  # 3 articles: no interval

@@ -160,7 +160,8 @@ def validity_rows(folder: str | Path = sm.SENTIMENT_DIR) -> pd.DataFrame:
     picks = [(split, label, "CV by site") for split, label in _INDOMAIN_PICKS]
     picks += [(split.replace("cv_site", "test_r3"), label, "clean test, new pages") for split, label in _INDOMAIN_PICKS]
     for split, label, design in picks:
-        hit = indomain[(indomain["instrument"] == "sentiment:indomain") & (indomain["split"] == split)]
+        hit = indomain[(indomain["instrument"] == "sentiment:indomain") & (indomain["split"] == split)
+                       & (indomain["metric"] == "macro_f1")]  # not the paired head-minus-anchor rows
         if len(hit):
             r = hit.iloc[0]
             rows.append({"instrument": label, "data": f"coded AI-news sentences (n={int(r['n'])}), {design}",
