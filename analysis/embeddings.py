@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from analysis.io import read_shard_rows, sha256_file, write_shard
+from analysis.io import cached_shard_keys, read_shard_rows, sha256_file, write_shard
 from analysis.numerics import EMBEDDING_GRID_BITS, quantize_embeddings
 from analysis.paths import INTERIM_DIR
 
@@ -275,8 +275,8 @@ def cache_missing(texts, *, embedder: Embedder, cache_dir: str | Path = DEFAULT_
     """The distinct texts (first-seen order) that have no vector in the cache for ``embedder``."""
     folder = Path(cache_dir) / embedder.model_id
     texts = list(texts)
-    cache = read_shard_rows(folder, (text_hash(t) for t in texts), field="vectors")
-    return list(dict.fromkeys(t for t in texts if text_hash(t) not in cache))
+    cached = cached_shard_keys(folder, (text_hash(t) for t in texts))  # keys only: no vector is read
+    return list(dict.fromkeys(t for t in texts if text_hash(t) not in cached))
 
 
 def store_vectors(texts: list[str], vectors: np.ndarray, *, embedder: Embedder,

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["file_mode", "dir_mode", "atomic_write", "atomic_write_bytes", "atomic_write_json", "atomic_write_frame",
-           "sha256_file", "sha256_json", "tree_hash", "quiet_progress", "read_shard_rows", "write_shard"]
+           "sha256_file", "sha256_json", "tree_hash", "quiet_progress", "read_shard_rows", "cached_shard_keys", "write_shard"]
 
 
 def file_mode() -> int:
@@ -155,6 +155,38 @@ _SHARD_INDEX: dict[str, tuple[tuple[int, int], dict[str, int]]] = {}
 _DAMAGED = (OSError, ValueError, KeyError, EOFError, IndexError, zipfile.BadZipFile)
 
 
+def _shard_index(shard: Path) -> dict[str, int]:
+    """Where each key of ``shard`` sits (read once per on-disk signature; raises on a damaged shard)."""
+    import numpy as np
+
+    stat = shard.stat()
+    signature = (stat.st_mtime_ns, stat.st_size)
+    hit = _SHARD_INDEX.get(str(shard))
+    if hit is None or hit[0] != signature:
+        with np.load(shard) as data:
+            hit = (signature, {str(k): i for i, k in enumerate(data["keys"].tolist())})
+        _SHARD_INDEX[str(shard)] = hit
+    return hit[1]
+
+
+def cached_shard_keys(folder: str | Path, wanted: Iterable[str]) -> set[str]:
+    """The ``wanted`` keys that some readable shard of ``folder`` holds, from the key index alone (no rows read)."""
+    folder = Path(folder)
+    wanted = set(wanted)
+    found: set[str] = set()
+    if not wanted or not folder.is_dir():
+        return found
+    for shard in sorted(folder.glob("shard-*.npz")):
+        if len(found) == len(wanted):
+            break
+        try:
+            found |= wanted.intersection(_shard_index(shard))
+        except _DAMAGED:
+            _SHARD_INDEX.pop(str(shard), None)
+            continue
+    return found
+
+
 def read_shard_rows(folder: str | Path, wanted: Iterable[str], *, field: str) -> dict:
     """The rows of ``wanted`` keys found in the shards of ``folder`` (``{key: row}``; absent keys are left out).
 
@@ -172,23 +204,18 @@ def read_shard_rows(folder: str | Path, wanted: Iterable[str], *, field: str) ->
         if len(found) == len(wanted):
             break
         try:
-            stat = shard.stat()
-            signature = (stat.st_mtime_ns, stat.st_size)
-            hit = _SHARD_INDEX.get(str(shard))
-            if hit is None or hit[0] != signature:
-                with np.load(shard) as data:
-                    hit = (signature, {str(k): i for i, k in enumerate(data["keys"].tolist())})
-                _SHARD_INDEX[str(shard)] = hit
-            need = [k for k in wanted if k in hit[1] and k not in found]
+            index = _shard_index(shard)
+            need = [k for k in wanted if k in index and k not in found]
             if need:
                 with np.load(shard) as data:
-                    at = [hit[1][k] for k in need]
+                    at = [index[k] for k in need]
                     if data["keys"][at].tolist() != need:  # rewritten under the same signature: index again
                         del _SHARD_INDEX[str(shard)]
                         continue
                     rows = data[field][at]  # a copy: the shard's array is freed
                 found.update(zip(need, rows))
         except _DAMAGED:
+            _SHARD_INDEX.pop(str(shard), None)  # vanished or damaged: forget it, so the index does not grow stale
             continue
     return found
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.io import read_shard_rows, write_shard
+from analysis.io import cached_shard_keys, read_shard_rows, write_shard
 
 
 def _rows(n: int, dim: int = 4, start: int = 0) -> np.ndarray:
@@ -115,3 +115,25 @@ def test_every_wanted_key_that_was_written_comes_back_with_a_row_written_for_it(
     assert set(got) == wanted & set(written)
     for key, row in got.items():
         assert any(np.array_equal(row, r) for r in written[key])
+
+
+def test_cached_keys_come_from_the_index_without_reading_rows(tmp_path):
+    write_shard(tmp_path, ["a", "b"], _rows(2), field="values")
+    keys_only = tmp_path / "shard-keysonly.npz"
+    np.savez(keys_only.with_suffix(""), keys=np.array(["c"]))  # no rows at all: only the keys are consulted
+    (tmp_path / "shard-broken.npz").write_bytes(b"not a zip")
+    assert cached_shard_keys(tmp_path, ["a", "c", "x"]) == {"a", "c"}
+    assert cached_shard_keys(tmp_path / "absent", ["a"]) == set()
+    assert read_shard_rows(tmp_path, ["c"], field="values") == {}  # its rows cannot be read, so it is missing
+
+
+def test_a_vanished_shard_and_one_written_again_under_its_name_are_read_right(tmp_path):
+    from analysis import io
+
+    path = write_shard(tmp_path, ["a"], _rows(1), field="values")
+    assert cached_shard_keys(tmp_path, ["a"]) == {"a"}
+    assert str(path) in io._SHARD_INDEX
+    path.unlink()
+    assert cached_shard_keys(tmp_path, ["a"]) == set()
+    write_shard(tmp_path, ["a"], _rows(1, start=2), field="values")  # the same name, written again
+    np.testing.assert_array_equal(read_shard_rows(tmp_path, ["a"], field="values")["a"], _rows(1, start=2)[0])
