@@ -101,8 +101,53 @@ def _significant(x: float, digits: int, floor: float) -> float:
     return float(f"{x:.{digits - 1}e}") + 0.0
 
 
+#: Exact powers of ten in float64 (10**22 is the largest one float64 holds exactly).
+_POW10 = np.array([float(10 ** i) for i in range(23)])
+
+
+def _significant_array(x: np.ndarray, digits: int, floor: float) -> np.ndarray:
+    """:func:`_significant` of every element, without a Python call per element where that is provably equal.
+
+    Each value ``a = |x|`` is scaled by an exact power of ten, ``t = a / 10**k`` with
+    ``10**(digits-1) <= t < 10**digits``, in one correctly rounded operation. Rounding is monotone and every
+    half-integer below ``2**52`` is a float, so ``t`` lies on the same side of each half-integer as the exact
+    quotient, or on it: rounding ``t`` to the nearest integer ``m`` gives the digits Python's correctly
+    rounded formatting gives unless ``t`` is itself a half-integer. ``m * 10**k`` (or ``m / 10**-k``) is
+    again one correctly rounded operation on exact operands, which is what parsing the formatted string
+    does. Values whose ``t`` is a half-integer (a tie, or the float nearest one), whose scale ``log10`` put
+    out of range, or that need powers beyond ``10**22`` take the Python path, as does everything when
+    ``digits > 12``; the result is the same float either way.
+    """
+    out = np.where(np.isfinite(x), 0.0, x)
+    a = np.abs(x)
+    todo = np.flatnonzero(np.isfinite(x) & (a >= floor) & (x != 0.0))
+    if not todo.size:
+        return out
+    if digits > 12:
+        out[todo] = [_significant(float(v), digits, floor) for v in x[todo]]
+        return out + 0.0
+    av = a[todo]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        k = np.floor(np.log10(av)).astype(np.int64) - (digits - 1)
+        fast = np.abs(k) <= 22
+        p = _POW10[np.clip(np.abs(k), 0, 22)]
+        t = np.where(k >= 0, av / p, av * p)
+        m = np.rint(t)
+        low, high = _POW10[digits - 1], _POW10[digits]
+        fast &= (t >= low) & (t < high - 1.0) & (t - np.floor(t) != 0.5)
+        y = np.copysign(np.where(k >= 0, m * p, m / p), x[todo])
+    out[todo] = y
+    slow = todo[~fast]
+    if slow.size:
+        out[slow] = [_significant(float(v), digits, floor) for v in x[slow]]
+    return out + 0.0
+
+
 def round_significant(values, digits: int = SIGNIFICANT_DIGITS, *, floor: float = ZERO_FLOOR):
     """Round statistics to ``digits`` significant digits (float64; NaN and inf unchanged).
+
+    Arrays and Series are rounded element-wise to exactly the floats a scalar call would give (see
+    ``_significant_array``), in NumPy rather than one Python call per element.
 
     Args:
         values: A float, an array or a Series.
@@ -121,9 +166,10 @@ def round_significant(values, digits: int = SIGNIFICANT_DIGITS, *, floor: float 
     if np.isscalar(values):
         return _significant(float(values), digits, floor)
     if isinstance(values, pd.Series):
-        return values.astype(np.float64).map(lambda v: _significant(v, digits, floor))
+        rounded = _significant_array(values.to_numpy(dtype=np.float64), digits, floor)
+        return pd.Series(rounded, index=values.index, name=values.name, dtype=np.float64)
     arr = np.asarray(values, dtype=np.float64)
-    return np.vectorize(lambda v: _significant(v, digits, floor), otypes=[np.float64])(arr) if arr.size else arr
+    return _significant_array(arr.ravel(), digits, floor).reshape(arr.shape) if arr.size else arr
 
 
 def round_table(table: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, p_values: tuple[str, ...] = ("p_value",)

@@ -340,6 +340,30 @@ def _paired_statistic(x: np.ndarray, is_a: np.ndarray, pair: np.ndarray, n_pairs
     return float(np.dot(parts, sizes) / np.sum(sizes))
 
 
+def _paired_statistics(x: np.ndarray, labels: np.ndarray, single: np.ndarray) -> np.ndarray:
+    """:func:`_paired_statistic` (unweighted) for each row of a ``(n_perm, n)`` label matrix at once.
+
+    Unweighted, each shared article counts 1 and its two rows sum to its within-article difference, and a
+    permutation keeps the number of A-only and B-only rows, so the weights of the two parts are constants.
+    """
+    stat = np.zeros(len(labels))
+    parts = 0.0
+    n_pairs = int((~single).sum()) // 2
+    if n_pairs:
+        signed = np.where(labels[:, ~single], x[~single], -x[~single])
+        stat += signed.sum(axis=1)  # (sum over pairs / n_pairs) * n_pairs
+        parts += n_pairs
+    only_a = labels[:, single]
+    n_a = int(only_a[0].sum()) if len(labels) else 0
+    n_b = int(single.sum()) - n_a
+    if n_a and n_b:
+        xs = x[single]
+        size = n_a * n_b / (n_a + n_b)
+        stat += (only_a @ xs / n_a - (~only_a) @ xs / n_b) * size
+        parts += size
+    return stat / parts if parts else np.full(len(labels), np.nan)
+
+
 def paired_permutation_test(values, groups, clusters, *, a, b, n_perm: int = 5000, n_boot: int = 2000,
                             ci: float = 0.95, random_state: int = 0) -> dict:
     """Difference between groups ``a`` and ``b`` when some articles belong to both.
@@ -397,15 +421,13 @@ def paired_permutation_test(values, groups, clusters, *, a, b, n_perm: int = 500
         return out
     rng = np.random.default_rng(random_state)
     pair_rows = ~single
-    hits = 0
-    for _ in range(n_perm):
-        labels = is_a.copy()
+    labels = np.repeat(is_a[None, :], n_perm, axis=0)
+    for row in labels:  # the draws stay in this order, so the permutations are those of the seed
         if n_pairs:
             flip = rng.random(n_pairs) < 0.5
-            labels[pair_rows] = np.where(flip[pair], ~is_a[pair_rows], is_a[pair_rows])
-        labels[single] = rng.permutation(is_a[single])
-        if abs(_paired_statistic(x, labels, pair, n_pairs, single)) >= abs(observed) - 1e-12:
-            hits += 1
+            row[pair_rows] = np.where(flip[pair], ~is_a[pair_rows], is_a[pair_rows])
+        row[single] = rng.permutation(is_a[single])
+    hits = int((np.abs(_paired_statistics(x, labels, single)) >= abs(observed) - 1e-12).sum())
     sd = _pooled_sd(x[is_a], x[~is_a])
     out.update(p_value=(hits + 1) / (n_perm + 1), cohens_d=round_significant(observed / sd) if sd > 0 else nan)
     if min(n_a, n_b) >= MIN_CLUSTERS:

@@ -205,3 +205,36 @@ def test_frame_shares_by_outlet_group():
     assert shares.set_index("outlet_group")["estimate"].to_dict() == {"Japanese": 1.0, "wire": 0.5}
     with pytest.raises(ValueError, match="needs the articles"):
         frame_shares_by_country(passages, present, by="outlet_group")
+
+
+def _p_value_one_permutation_at_a_time(values, groups, clusters, n_perm, seed):
+    # The test as it was written before the permutations were scored as one matrix: the same draws, in the
+    # same order, each permutation scored by _paired_statistic on its own.
+    from analysis.stats import _paired_statistic
+
+    frame = pd.DataFrame({"value": values, "group": groups, "cluster": clusters})
+    is_a, x = (frame["group"] == "A").to_numpy(), frame["value"].to_numpy(dtype=float)
+    single = frame.groupby("cluster")["group"].transform("nunique").to_numpy() == 1
+    _, pair = np.unique(frame["cluster"].to_numpy()[~single], return_inverse=True)
+    n_pairs = int(pair.max()) + 1 if pair.size else 0
+    observed = _paired_statistic(x, is_a, pair, n_pairs, single)
+    rng, hits = np.random.default_rng(seed), 0
+    for _ in range(n_perm):
+        labels = is_a.copy()
+        if n_pairs:
+            flip = rng.random(n_pairs) < 0.5
+            labels[~single] = np.where(flip[pair], ~is_a[~single], is_a[~single])
+        labels[single] = rng.permutation(is_a[single])
+        hits += abs(_paired_statistic(x, labels, pair, n_pairs, single)) >= abs(observed) - 1e-12
+    return (hits + 1) / (n_perm + 1)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_paired_permutation_p_values_equal_scoring_one_permutation_at_a_time(seed):
+    rng = np.random.default_rng(seed)
+    n_single, n_pairs = int(rng.integers(4, 30)), int(rng.integers(0, 12))
+    values = list(np.round(rng.normal(size=n_single + 2 * n_pairs), int(rng.integers(1, 4))))  # many ties
+    groups = ["A", "B"] * (n_single // 2) + ["A"] * (n_single % 2) + ["A", "B"] * n_pairs
+    clusters = list(range(n_single)) + [100 + i // 2 for i in range(2 * n_pairs)]
+    got = paired_permutation_test(values, groups, clusters, a="A", b="B", n_perm=400, random_state=seed)
+    assert got["p_value"] == _p_value_one_permutation_at_a_time(values, groups, clusters, 400, seed)

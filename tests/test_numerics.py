@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.numerics import (
@@ -195,3 +195,41 @@ def test_cpu_settings_refuse_an_unknown_name():
 
     done = subprocess.run(["sh", str(PROJECT_ROOT / "tests" / "cpu_env.sh"), "fast"], capture_output=True, text=True)
     assert done.returncode == 2 and "usage" in done.stderr
+
+
+# ------------------------------------------------------------------ the array path of round_significant
+def _one_by_one(values, digits, floor):
+    return np.array([round_significant(float(v), digits, floor=floor) for v in values], dtype=np.float64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=50),
+       digits=st.integers(1, 15), floor=st.sampled_from([0.0, ZERO_FLOOR, 1e-3]))
+def test_arrays_round_to_exactly_the_floats_of_scalar_calls(values, digits, floor):
+    got = round_significant(np.array(values), digits, floor=floor)
+    np.testing.assert_array_equal(got, _one_by_one(values, digits, floor))
+    assert not np.signbit(got[got == 0]).any()  # -0.0 never comes back
+
+
+@pytest.mark.parametrize("digits", [1, 2, 3, 4, 5, 10, 12])
+def test_decimal_ties_and_powers_of_ten_match_the_scalar_path(digits):
+    # Exact binary ties (0.5, 2.5, 0.125...), values a hair either side of them, decimal halves that
+    # are not exact in binary, powers of ten (where log10 can be off by one) and their neighbours.
+    base = [0.5, 1.5, 2.5, 0.125, 0.375, 1.0625, 1234.5, 0.15, 0.25, 2.675, 1.005, 9.5, 99.95, 0.9999999999,
+            9.9999999995, 123456789.5, 1e-300, 5e-324, 1.7976931348623157e308]
+    powers = [10.0 ** e for e in range(-30, 31)]
+    values = np.array(base + powers)
+    with np.errstate(over="ignore"):
+        values = np.concatenate([values, np.nextafter(values, np.inf), np.nextafter(values, -np.inf), -values])
+    np.testing.assert_array_equal(round_significant(values, digits), _one_by_one(values, digits, ZERO_FLOOR))
+
+
+def test_series_keep_their_index_and_name_and_dense_random_arrays_match():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(size=20_000) * 10.0 ** rng.integers(-15, 15, 20_000),
+                        np.round(rng.uniform(-10, 10, 20_000), 11)])  # many values ending in ...5 at digit 11
+    np.testing.assert_array_equal(round_significant(x), _one_by_one(x, 10, ZERO_FLOOR))
+    series = pd.Series(x[:5], index=list("abcde"), name="estimate")
+    out = round_significant(series)
+    assert out.index.tolist() == list("abcde") and out.name == "estimate" and out.dtype == np.float64
+    np.testing.assert_array_equal(out.to_numpy(), _one_by_one(x[:5], 10, ZERO_FLOOR))

@@ -82,6 +82,10 @@ def test_failing_notebook_is_named_with_its_cell_and_earlier_outputs_survive(tmp
     assert any("10" in o.get("text", "") for c in done.cells for o in c.get("outputs", []))
     assert (out / "01_ok.html").is_file()
     assert "papermill" not in json.loads((out / "notebooks" / "01_ok.ipynb").read_text())["metadata"]
+    # The notebook is saved when it ends, not after each cell: a failing one is still written, error included.
+    failed = nbformat.read(out / "notebooks" / "02_bad.ipynb", as_version=4)
+    assert any(o.get("output_type") == "error" and "corpus has no text column" in o.get("evalue", "")
+               for c in failed.cells for o in c.get("outputs", []))
 
 
 def test_index_lists_synthesis_first_and_links_figures(tmp_path):
@@ -180,6 +184,21 @@ def test_every_declared_parameter_is_used_by_its_notebook(book):
     assert declared, f"{book.name} has no parameters cell"
     unused = [name for name in declared if name not in _code_names(book)]
     assert not unused, f"{book.name} declares {unused} but never reads them"
+
+
+@pytest.mark.parametrize("book", list_notebooks(), ids=lambda p: p.stem)
+def test_papermill_reads_every_declared_parameter(book, caplog):
+    # papermill parses the parameters cell itself; a line it cannot read (an "=" in the comment) makes it
+    # log "Unable to parse line" and warn "Passed unknown parameter" on every run, which reads as if the
+    # option were ignored.
+    import papermill
+
+    from analysis.study.runner import declared_parameters
+
+    with caplog.at_level("WARNING"):
+        inferred = list(papermill.inspect_notebook(str(book)))
+    assert inferred == declared_parameters(book), f"papermill cannot parse some parameter lines of {book.name}"
+    assert "Unable to parse" not in caplog.text
 
 
 def test_every_option_the_runner_injects_reaches_a_notebook_that_declares_it(tmp_path):

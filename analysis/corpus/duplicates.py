@@ -14,9 +14,13 @@ import hashlib
 import re
 import zlib
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:  # datasketch is imported where it is used: loading a prepared corpus never needs it (1.2 s)
+    from datasketch import MinHash
 
 __all__ = ["find_duplicates", "DUPLICATE_COLUMNS"]
 
@@ -40,6 +44,8 @@ _CHUNK = 20_000  # shingles hashed per batch: 128 x 20,000 x 8 bytes = 20 MB at 
 
 
 def _minhash(shingles: set[str], template: MinHash) -> MinHash:
+    from datasketch import MinHash
+
     m = MinHash(num_perm=len(template), seed=template.seed, hashfunc=_crc32,
                 permutations=template.permutations, scheme=template.scheme)
     # In chunks: update_batch hashes a whole batch into a (num_perm x n) array at once, 8 GB for the
@@ -85,6 +91,8 @@ def find_duplicates(articles: pd.DataFrame, *, threshold: float = 0.8, shingle_s
         else:
             first_by_key[key] = doc_id
             kept.append((doc_id, str(text)))
+    from datasketch import MinHash, MinHashLSH
+
     # A lower LSH threshold than the decision threshold buys candidate recall;
     # the decision itself uses the exact Jaccard similarity.
     lsh = MinHashLSH(threshold=min(0.9, max(0.05, threshold - 0.2)), num_perm=num_perm)

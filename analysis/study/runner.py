@@ -254,8 +254,11 @@ def _execute(nb_in: Path, nb_out: Path, params: dict) -> None:
     import papermill as pm
 
     try:
+        # The executed notebook is written when it ends (or fails), not after every cell: each write
+        # validates the whole notebook, about 1 s per notebook of the seed study.
         pm.execute_notebook(str(nb_in), str(nb_out), parameters=params, kernel_name="python3",
-                            progress_bar=False, cwd=str(nb_in.parent), log_output=False)
+                            progress_bar=False, cwd=str(nb_in.parent), log_output=False,
+                            request_save_on_cell_execute=False)
     except pm.PapermillExecutionError as exc:
         raise StudyRunError(
             f"Notebook {nb_in.name} failed at cell {exc.exec_count} (index {exc.cell_index}): "
