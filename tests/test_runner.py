@@ -252,3 +252,36 @@ def test_a_custom_codebook_and_unit_drive_the_whole_study(tmp_path, monkeypatch)
     framing = nbformat.read(out / "notebooks" / "05_framing.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in framing.cells for o in c.get("outputs", []))
     assert "label-free default scorer" in printed  # the in-domain heads belong to the study codebook
+
+
+@pytest.mark.parametrize("together, cores, expected", [(3, 2, "1"), (2, 16, "8"), (3, 16, "5"), (2, 1, "1")])
+def test_notebooks_run_together_share_the_cores(monkeypatch, together, cores, expected):
+    from analysis.study.runner import THREAD_VARIABLES, kernel_threads
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert kernel_threads(together, cores=cores) == {name: expected for name in THREAD_VARIABLES}
+    assert kernel_threads(1, cores=cores) == {}  # one notebook keeps every core
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the user's setting wins
+    assert kernel_threads(together, cores=cores) == {}
+
+
+def test_kernels_run_together_see_their_share_of_threads_and_the_runner_keeps_its_own(tmp_path, monkeypatch):
+    import os
+
+    from analysis.study.runner import THREAD_VARIABLES, kernel_threads
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    books = tmp_path / "nb"
+    books.mkdir()
+    probe = "import os, torch\nprint(os.environ.get('OMP_NUM_THREADS'), torch.get_num_threads())"
+    for stem in ("03_a", "04_b"):
+        _notebook(books / f"{stem}.ipynb", probe)
+    run_study(RunConfig(out=tmp_path / "out", notebooks_dir=books), log=lambda *a, **k: None)
+    share = kernel_threads(2)["OMP_NUM_THREADS"]
+    for stem in ("03_a", "04_b"):
+        done = nbformat.read(tmp_path / "out" / "notebooks" / f"{stem}.ipynb", as_version=4)
+        printed = "".join(o.get("text", "") for c in done.cells for o in c.get("outputs", []))
+        assert printed.split() == [share, share], stem
+    assert not any(os.environ.get(name) for name in THREAD_VARIABLES)

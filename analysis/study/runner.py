@@ -296,13 +296,37 @@ def _run_notebook(book: Path, executed: Path, params: dict, write_back: bool) ->
     return page, time.perf_counter() - started
 
 
+#: The variables that set how many threads a kernel's numeric libraries start (PyTorch reads OMP_NUM_THREADS).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def kernel_threads(together: int, *, cores: int | None = None) -> dict[str, str]:
+    """Thread settings for ``together`` notebooks run at once: the cores shared out, at least one each.
+
+    Each kernel's PyTorch and BLAS would otherwise start one thread per core, so three kernels on two cores
+    run six busy threads. ``{}`` for a single notebook, or when any of :data:`THREAD_VARIABLES` is already
+    set (the user's choice is kept). The results do not depend on the number of threads (see
+    :mod:`analysis.numerics`).
+    """
+    if together <= 1 or any(os.environ.get(name) for name in THREAD_VARIABLES):
+        return {}
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    share = str(max(1, cores // together))
+    return {name: share for name in THREAD_VARIABLES}
+
+
 def _run_together(jobs: list[tuple]) -> list[tuple[Path, float]]:
-    """Run independent notebooks at once, each in its own process; raise the first failure after all ended."""
+    """Run independent notebooks at once, each in its own process; raise the first failure after all ended.
+
+    The kernels share the cores (:func:`kernel_threads`).
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     futures = []
-    with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _environment(kernel_threads(len(jobs))), \
+            ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         for i, job in enumerate(jobs):
             if i:
                 time.sleep(1.0)  # one kernel at a time picks its ports and binds them
