@@ -114,7 +114,9 @@ def _significant_array(x: np.ndarray, digits: int, floor: float) -> np.ndarray:
     quotient, or on it: rounding ``t`` to the nearest integer ``m`` gives the digits Python's correctly
     rounded formatting gives unless ``t`` is itself a half-integer. ``m * 10**k`` (or ``m / 10**-k``) is
     again one correctly rounded operation on exact operands, which is what parsing the formatted string
-    does. Values whose ``t`` is a half-integer (a tie, or the float nearest one), whose scale ``log10`` put
+    does. When ``log10`` overestimates the scale by one, ``t`` can round up to ``10**(digits-1)`` exactly:
+    the exact quotient is then above ``10**digits - 0.5`` at the true scale, which Python's formatting carries
+    to the same power of ten. Values whose ``t`` is a half-integer (a tie, or the float nearest one), whose scale ``log10`` put
     out of range, or that need powers beyond ``10**22`` take the Python path, as does everything when
     ``digits > 12``; the result is the same float either way.
     """
@@ -159,10 +161,15 @@ def round_significant(values, digits: int = SIGNIFICANT_DIGITS, *, floor: float 
     Returns:
         The same kind of object, rounded.
 
+    Raises:
+        ValueError: ``floor`` is negative or NaN.
+
     Example:
         >>> round_significant(0.14588744588744587)
         0.1458874459
     """
+    if not floor >= 0.0:
+        raise ValueError(f"round_significant: floor must be a magnitude of at least 0, got {floor!r}.")
     if np.isscalar(values):
         return _significant(float(values), digits, floor)
     if isinstance(values, pd.Series):

@@ -340,6 +340,10 @@ def _paired_statistic(x: np.ndarray, is_a: np.ndarray, pair: np.ndarray, n_pairs
     return float(np.dot(parts, sizes) / np.sum(sizes))
 
 
+#: Permutations of :func:`paired_permutation_test` scored at once (memory: a few times this many label rows).
+PERMUTATION_CHUNK = 256
+
+
 def _paired_statistics(x: np.ndarray, labels: np.ndarray, single: np.ndarray) -> np.ndarray:
     """:func:`_paired_statistic` (unweighted) for each row of a ``(n_perm, n)`` label matrix at once.
 
@@ -359,7 +363,8 @@ def _paired_statistics(x: np.ndarray, labels: np.ndarray, single: np.ndarray) ->
     if n_a and n_b:
         xs = x[single]
         size = n_a * n_b / (n_a + n_b)
-        stat += (only_a @ xs / n_a - (~only_a) @ xs / n_b) * size
+        weights = only_a.astype(np.float64)
+        stat += (weights @ xs / n_a - (1.0 - weights) @ xs / n_b) * size
         parts += size
     return stat / parts if parts else np.full(len(labels), np.nan)
 
@@ -421,13 +426,19 @@ def paired_permutation_test(values, groups, clusters, *, a, b, n_perm: int = 500
         return out
     rng = np.random.default_rng(random_state)
     pair_rows = ~single
-    labels = np.repeat(is_a[None, :], n_perm, axis=0)
-    for row in labels:  # the draws stay in this order, so the permutations are those of the seed
-        if n_pairs:
-            flip = rng.random(n_pairs) < 0.5
-            row[pair_rows] = np.where(flip[pair], ~is_a[pair_rows], is_a[pair_rows])
-        row[single] = rng.permutation(is_a[single])
-    hits = int((np.abs(_paired_statistics(x, labels, single)) >= abs(observed) - 1e-12).sum())
+    # The observed labels scored the way the permutations are, so the identity permutation ties it exactly;
+    # the tolerance is relative, so ties between permutations count at any scale of the values.
+    reference = abs(float(_paired_statistics(x, is_a[None, :], single)[0]))
+    threshold = reference - 1e-12 * max(1.0, reference)
+    hits = 0
+    for start in range(0, n_perm, PERMUTATION_CHUNK):  # bounded memory: a chunk of label rows at a time
+        labels = np.repeat(is_a[None, :], min(PERMUTATION_CHUNK, n_perm - start), axis=0)
+        for row in labels:  # the draws stay in this order, so the permutations are those of the seed
+            if n_pairs:
+                flip = rng.random(n_pairs) < 0.5
+                row[pair_rows] = np.where(flip[pair], ~is_a[pair_rows], is_a[pair_rows])
+            row[single] = rng.permutation(is_a[single])
+        hits += int((np.abs(_paired_statistics(x, labels, single)) >= threshold).sum())
     sd = _pooled_sd(x[is_a], x[~is_a])
     out.update(p_value=(hits + 1) / (n_perm + 1), cohens_d=round_significant(observed / sd) if sd > 0 else nan)
     if min(n_a, n_b) >= MIN_CLUSTERS:

@@ -95,14 +95,14 @@ def build_corpus(size: int, pool: list[str], *, seed: int, rate: float, per_arti
     return path
 
 
-def run_study(corpus: Path, size: int, scheduler: str | None = None) -> list[dict]:
+def run_study(corpus: Path, size: int, scheduler: str | None = None, jobs: int | None = None) -> list[dict]:
     """The whole study in a fresh process with empty caches; one row per notebook and a total."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "ANALYSIS_INTERIM_DIR": f"{tmp}/interim", "ANALYSIS_PROCESSED_DIR": f"{tmp}/processed",
                "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        extra = ["--scheduler", scheduler] if scheduler else []
+        extra = (["--scheduler", scheduler] if scheduler else []) + (["--jobs", str(jobs)] if jobs else [])
         proc = subprocess.run([sys.executable, "-m", "analysis", "run", "--corpus", str(corpus), "--out",
                                f"{tmp}/report", *extra], cwd=ROOT, env=env, capture_output=True, text=True)
         total = time.perf_counter() - started
@@ -113,7 +113,7 @@ def run_study(corpus: Path, size: int, scheduler: str | None = None) -> list[dic
     rows = [{"size": size, "stage": m.group(3).removesuffix(".ipynb"), "seconds": int(m.group(4)),
              "articles_per_s": round(size / max(int(m.group(4)), 1), 1)} for m in STUDY.finditer(proc.stderr)]
     rows.append({"size": size, "stage": "total", "seconds": round(total, 1), "articles_per_s": round(size / total, 2),
-                 "peak_rss_mb": round(peak), "scheduler": scheduler or "local"})
+                 "peak_rss_mb": round(peak), "scheduler": scheduler or "local", "jobs": jobs or "default"})
     return rows
 
 
@@ -125,6 +125,8 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--scheduler", default=None,
                         help="passed to python -m analysis run --scheduler (e.g. local:2; default: no Dask)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="passed to python -m analysis run --jobs (default: the runner's, 03-05 together)")
     args = parser.parse_args()
     pool = load_pool()
     rate = country_rate()
@@ -135,7 +137,7 @@ def main() -> None:
         print(json.dumps({"size": size, "corpus": str(corpus.relative_to(ROOT)),
                           "mb": round(corpus.stat().st_size / 2**20, 1)}), flush=True)
         if not args.build_only:
-            for row in run_study(corpus, size, args.scheduler):
+            for row in run_study(corpus, size, args.scheduler, args.jobs):
                 print(json.dumps(row), flush=True)
 
 

@@ -218,23 +218,42 @@ def _p_value_one_permutation_at_a_time(values, groups, clusters, n_perm, seed):
     _, pair = np.unique(frame["cluster"].to_numpy()[~single], return_inverse=True)
     n_pairs = int(pair.max()) + 1 if pair.size else 0
     observed = _paired_statistic(x, is_a, pair, n_pairs, single)
-    rng, hits = np.random.default_rng(seed), 0
+    rng, hits, tolerance = np.random.default_rng(seed), 0, 1e-12 * max(1.0, abs(observed))
     for _ in range(n_perm):
         labels = is_a.copy()
         if n_pairs:
             flip = rng.random(n_pairs) < 0.5
             labels[~single] = np.where(flip[pair], ~is_a[~single], is_a[~single])
         labels[single] = rng.permutation(is_a[single])
-        hits += abs(_paired_statistic(x, labels, pair, n_pairs, single)) >= abs(observed) - 1e-12
+        hits += abs(_paired_statistic(x, labels, pair, n_pairs, single)) >= abs(observed) - tolerance
     return (hits + 1) / (n_perm + 1)
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e6])
 @pytest.mark.parametrize("seed", range(12))
-def test_paired_permutation_p_values_equal_scoring_one_permutation_at_a_time(seed):
+def test_paired_permutation_p_values_equal_scoring_one_permutation_at_a_time(seed, scale):
+    # 400 permutations: two chunks of PERMUTATION_CHUNK; values rounded to few decimals tie often, and at a
+    # scale of 1e6 the two ways of summing differ by ~1e-9, which the relative tolerance must absorb.
     rng = np.random.default_rng(seed)
     n_single, n_pairs = int(rng.integers(4, 30)), int(rng.integers(0, 12))
-    values = list(np.round(rng.normal(size=n_single + 2 * n_pairs), int(rng.integers(1, 4))))  # many ties
+    if seed == 0:
+        n_single, n_pairs = 0, 6  # shared articles only
+    if seed == 1:
+        n_pairs = 6
+    values = list(np.round(rng.normal(size=n_single + 2 * n_pairs), int(rng.integers(1, 4))) * scale)
     groups = ["A", "B"] * (n_single // 2) + ["A"] * (n_single % 2) + ["A", "B"] * n_pairs
+    if seed == 1:
+        groups = ["A"] * n_single + ["A", "B"] * n_pairs  # the articles in one group only are all A
     clusters = list(range(n_single)) + [100 + i // 2 for i in range(2 * n_pairs)]
     got = paired_permutation_test(values, groups, clusters, a="A", b="B", n_perm=400, random_state=seed)
     assert got["p_value"] == _p_value_one_permutation_at_a_time(values, groups, clusters, 400, seed)
+
+
+def test_paired_permutation_p_value_at_a_large_scale_counts_the_identity_permutation():
+    # Values of ~5e5: the two ways of summing differ by ~1e-10, more than an absolute tolerance of 1e-12, and
+    # the identity and mirror permutations were missed (p 0.588 instead of 0.745) before the tolerance
+    # became relative and the observed statistic was scored the way the permutations are.
+    values = [553027.57, 493000.35, 282927.55, 392448.38, 825593.8, 384806.88]
+    groups, clusters = list("ABABAB"), [100, 100, 101, 101, 102, 102]
+    got = paired_permutation_test(values, groups, clusters, a="A", b="B", n_perm=50, random_state=3)
+    assert got["p_value"] == _p_value_one_permutation_at_a_time(values, groups, clusters, 50, 3) == 38 / 51

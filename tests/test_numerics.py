@@ -233,3 +233,10 @@ def test_series_keep_their_index_and_name_and_dense_random_arrays_match():
     out = round_significant(series)
     assert out.index.tolist() == list("abcde") and out.name == "estimate" and out.dtype == np.float64
     np.testing.assert_array_equal(out.to_numpy(), _one_by_one(x[:5], 10, ZERO_FLOOR))
+
+
+@pytest.mark.parametrize("floor", [float("nan"), -1e-12])
+def test_a_floor_that_is_not_a_magnitude_is_refused(floor):
+    for values in (0.5, np.array([0.5]), pd.Series([0.5])):
+        with pytest.raises(ValueError, match="floor"):
+            round_significant(values, 3, floor=floor)

@@ -285,3 +285,15 @@ def test_kernels_run_together_see_their_share_of_threads_and_the_runner_keeps_it
         printed = "".join(o.get("text", "") for c in done.cells for o in c.get("outputs", []))
         assert printed.split() == [share, share], stem
     assert not any(os.environ.get(name) for name in THREAD_VARIABLES)
+
+
+def test_a_kernel_that_dies_leaves_no_earlier_runs_notebook_looking_current(tmp_path):
+    books, out = tmp_path / "nb", tmp_path / "out"
+    books.mkdir()
+    _notebook(books / "01_dies.ipynb", "import os\nos._exit(1)")
+    (out / "notebooks").mkdir(parents=True)
+    stale = out / "notebooks" / "01_dies.ipynb"
+    _notebook(stale, "print('an earlier, complete run')")
+    with pytest.raises(StudyRunError, match=r"01_dies\.ipynb could not run"):
+        run_study(RunConfig(out=out, notebooks_dir=books), log=lambda *a, **k: None, overwrite=True)
+    assert not stale.exists() or "an earlier, complete run" not in stale.read_text()

@@ -254,8 +254,10 @@ def _execute(nb_in: Path, nb_out: Path, params: dict) -> None:
     import papermill as pm
 
     try:
-        # The executed notebook is written when it ends (or fails), not after every cell: each write
-        # validates the whole notebook, about 1 s per notebook of the seed study.
+        # The executed notebook is written when it ends (or a cell fails), not after every cell: each write
+        # validates the whole notebook, about 1 s per notebook of the seed study. A kernel that dies writes
+        # nothing, so an earlier run's notebook is removed first rather than left looking current.
+        Path(nb_out).unlink(missing_ok=True)
         pm.execute_notebook(str(nb_in), str(nb_out), parameters=params, kernel_name="python3",
                             progress_bar=False, cwd=str(nb_in.parent), log_output=False,
                             request_save_on_cell_execute=False)
