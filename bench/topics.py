@@ -65,15 +65,24 @@ def load_bbc(limit: int | None, seed: int) -> tuple[list[str], str]:
 
 
 def load_20ng(limit: int | None, seed: int) -> tuple[list[str], str]:
+    docs, _, note = load_20ng_labelled(limit, seed)
+    return docs, note
+
+
+def load_20ng_labelled(limit: int | None, seed: int) -> tuple[list[str], list[str], str]:
+    """20 Newsgroups bodies (quoted lines removed, >= 5 words), their newsgroups, and a note on the draw."""
     path = dataset_path("20newsgroups", "20newsgroups_bydate.jsonl.gz")
-    docs = []
+    docs, groups = [], []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
-            body = "\n".join(ln for ln in json.loads(line)["text"].splitlines() if not _QUOTE.match(ln)).strip()
+            row = json.loads(line)
+            body = "\n".join(ln for ln in row["text"].splitlines() if not _QUOTE.match(ln)).strip()
             if len(body.split()) >= 5:
                 docs.append(body)
-    note = f"train+test bodies, quoted lines removed, >=5 words: {len(docs)} posts"
-    return _subsample(docs, limit, seed, note)
+                groups.append(row["newsgroup"])
+    idx, note = _subsample(list(range(len(docs))), limit, seed,
+                           f"train+test bodies, quoted lines removed, >=5 words: {len(docs)} posts")
+    return [docs[i] for i in idx], [groups[i] for i in idx], note
 
 
 def _subsample(docs, limit, seed, note):

@@ -85,7 +85,7 @@ def mention_stage(tables, *, force: bool = False) -> Stage:
 
 
 def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, random_state: int = 42,
-                fit_sample: int | None = None, force: bool = False) -> Stage:
+                fit_sample: int | None = None, assign: str = "embedding", force: bool = False) -> Stage:
     """The topic documents and BERTopic's fit on them (the fitted model is saved beside the tables).
 
     Args:
@@ -95,22 +95,29 @@ def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, rand
         random_state: Seed of the topic model.
         fit_sample: Fit on a seeded sample of at most this many documents and assign the rest to the nearest
             topic (see :class:`~analysis.topics.TopicModel`); ``None``: :data:`~analysis.topics.measure.FIT_SAMPLE`.
+        assign: How the documents outside that sample get a topic: ``"embedding"`` (every document encoded) or
+            ``"words"`` (TF-IDF; only the sample encoded), see :class:`~analysis.topics.TopicModel`.
 
     Returns:
         Stage with ``docs``, ``excluded``, ``document_topics`` and ``topic_info`` (its ``attrs["notes"]``
         are the model's notes); :func:`stage_topic_model` loads the saved model.
     """
-    from analysis.topics.measure import FIT_SAMPLE, fit_topic_model, select_topic_documents
+    from analysis.topics.measure import ASSIGNMENTS, FIT_SAMPLE, fit_topic_model, sample_rows, select_topic_documents
 
     fit_sample = FIT_SAMPLE if fit_sample is None else fit_sample
+    if assign not in ASSIGNMENTS:  # before any work, and named as the command line names it
+        raise ValueError(f"--topic-assign must be one of {', '.join(ASSIGNMENTS)}, got {assign!r}.")
+    sample_rows(0, fit_sample, random_state)  # a bad sample size is refused here too
 
     state = {}
 
     def compute():
         docs, excluded = select_topic_documents(tables.articles, tables.paragraphs, sentences=tables.sentences,
                                                 unit=unit, min_articles=min_articles)
-        embed_on_cluster(docs["text"].tolist())
-        model = fit_topic_model(docs, random_state=random_state, fit_sample=fit_sample)
+        texts = docs["text"].tolist()
+        rows = sample_rows(len(texts), fit_sample, random_state) if assign == "words" else None
+        embed_on_cluster(texts if rows is None else [texts[i] for i in rows])  # what the fit will encode
+        model = fit_topic_model(docs, random_state=random_state, fit_sample=fit_sample, assign=assign)
         state["model"] = model
         info = model.topic_info_.copy()
         info.attrs["notes"] = list(model.notes_)
@@ -121,7 +128,7 @@ def topic_stage(tables, *, unit: str | None = None, min_articles: int = 50, rand
 
     return run_stage(tables.out_dir, "topics", inputs=_corpus_inputs(tables),
                      params={"unit": unit, "min_articles": min_articles, "random_state": random_state,
-                             "fit_sample": fit_sample},
+                             "fit_sample": fit_sample, "assign": assign},
                      code=_code("topics"), compute=compute, extra=save_model, force=force)
 
 

@@ -51,6 +51,11 @@ class RunConfig:
     countries: list[str] | None = None
     codebook: Path | None = None
     unit: str | None = None
+    #: Topic documents fitted on a seeded sample of this many (notebook 03); ``None``: 20,000
+    #: (:data:`analysis.topics.measure.FIT_SAMPLE`).
+    fit_sample: int | None = None
+    #: How the topic documents outside that sample get a topic: ``"embedding"`` or ``"words"`` (not encoded).
+    topic_assign: str = "embedding"
     dayfirst: bool | None = None
     #: Most words quoted from any passage; ``None`` quotes whole passages (a report that stays private).
     quote_words: int | None = 30
@@ -78,6 +83,10 @@ class RunConfig:
             params["codebook"] = str(Path(self.codebook).resolve())
         if self.unit is not None:
             params["unit"] = self.unit
+        if self.fit_sample is not None:
+            params["fit_sample"] = self.fit_sample
+        if self.topic_assign != "embedding":
+            params["topic_assign"] = self.topic_assign
         if self.dayfirst is not None:
             params["dayfirst"] = bool(self.dayfirst)
         if self.quote_words != 30:
@@ -88,7 +97,7 @@ class RunConfig:
 #: Notebook parameter -> the command-line option that sets it (named in errors).
 OPTION_OF = {"corpus_path": "--corpus", "report_dir": "--out", "seed": "--seed", "countries": "--countries",
              "codebook": "--codebook", "unit": "--unit", "dayfirst": "--date-order",
-             "quote_words": "--quote-words"}
+             "quote_words": "--quote-words", "fit_sample": "--fit-sample", "topic_assign": "--topic-assign"}
 
 
 def declared_parameters(book: Path) -> list[str]:
@@ -473,6 +482,11 @@ def run_study(config: RunConfig, *, write_back: bool = False, overwrite: bool = 
         raise ValueError(f"--write-back only for the bundled corpus with default parameters (got {params}).")
     if config.unit is not None and config.unit not in ("article", "paragraph", "sentence"):
         raise ValueError(f"--unit must be article, paragraph or sentence, got {config.unit!r}.")
+    if config.fit_sample is not None and (isinstance(config.fit_sample, bool) or not isinstance(
+            config.fit_sample, int) or config.fit_sample < 2):
+        raise ValueError(f"--fit-sample must be a whole number of at least 2 documents, got {config.fit_sample!r}.")
+    if config.topic_assign not in ("embedding", "words"):
+        raise ValueError(f"--topic-assign must be embedding or words, got {config.topic_assign!r}.")
     if config.quote_words is not None and (isinstance(config.quote_words, bool) or not isinstance(
             config.quote_words, int) or config.quote_words < 1):
         raise ValueError(f"--quote-words must be a positive whole number or 'all', got {config.quote_words!r}.")
@@ -543,6 +557,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--unit", default=None, choices=["article", "paragraph", "sentence"],
                      help="topic documents (notebook 03): article, paragraph or sentence (default: paragraphs "
                           "below 50 articles, else articles)")
+    run.add_argument("--fit-sample", type=int, default=None, metavar="N",
+                     help="fit the topics (notebook 03) on a seeded sample of N topic documents and give the others "
+                          "the topic of the nearest centroid (default 20000)")
+    run.add_argument("--topic-assign", default="embedding", choices=["embedding", "words"],
+                     help="how topic documents outside the fitting sample get their topic: embedding (each one "
+                          "encoded, the default) or words (TF-IDF centroids of the sample; only the sample is "
+                          "encoded, much faster on a large corpus: README, 'Topics on a large corpus')")
     run.add_argument("--date-order", choices=["auto", "day-first", "month-first"], default="auto",
                      help="order of NN/NN/YYYY dates: auto decides per input file (an error when a file mixes "
                           "both), day-first = DD/MM/YYYY, month-first = MM/DD/YYYY")
@@ -576,7 +597,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compare":
         return _compare(args.candidate, args.against, partial=args.partial)
     config = RunConfig(corpus=args.corpus, out=args.out, seed=args.seed, countries=args.countries,
-                       codebook=args.codebook, unit=args.unit, only=args.only,
+                       codebook=args.codebook, unit=args.unit, only=args.only, fit_sample=args.fit_sample,
+                       topic_assign=args.topic_assign,
                        dayfirst={"auto": None, "day-first": True, "month-first": False}[args.date_order],
                        quote_words=args.quote_words, scheduler=args.scheduler, jobs=args.jobs)
     try:

@@ -33,11 +33,17 @@ from analysis.paths import RESOURCES_DIR
 __all__ = [
     "TopicModel", "fit_topic_model", "load_topic_model", "select_topic_documents",
     "representative_passages", "load_topic_stopwords", "scale_min_cluster_size", "corpus_hash", "TOPIC_UNITS",
-    "FIT_SAMPLE", "assign_to_topics"]
+    "FIT_SAMPLE", "ASSIGNMENTS", "assign_to_topics", "assign_by_words", "sample_rows"]
 
 #: Documents above which the study fits topics on a seeded sample of this size and assigns the rest
 #: (:class:`TopicModel` ``fit_sample``); on a 2-core machine a full fit is minutes at 2,000 documents.
 FIT_SAMPLE = 20_000
+#: How :class:`TopicModel` gives a topic to the documents outside its fitting sample: ``"embedding"`` (the
+#: nearest topic centroid of the sentence vectors; every document is encoded) or ``"words"`` (the nearest
+#: topic centroid of TF-IDF vectors built on the sample; only the sample is encoded). See ``bench/topic_sampling.py``.
+ASSIGNMENTS = ("embedding", "words")
+#: Documents turned into TF-IDF vectors at a time when assigning by words (bounds the memory).
+WORDS_CHUNK = 20_000
 
 logger = logging.getLogger(__name__)
 STOPWORDS_FILE = RESOURCES_DIR / "topic_stopwords.txt"
@@ -230,13 +236,19 @@ class TopicModel:
             assign every other document to the topic whose centroid (mean sample vector) is nearest by
             cosine; the topic words are the sample's. ``None``: fit on every document. For corpora of
             tens of thousands of documents and more (see ``bench/topic_sampling.py`` for its effect).
+        assign: How the documents outside the fitting sample get their topic (:data:`ASSIGNMENTS`):
+            ``"embedding"`` (default: the nearest centroid of the sentence vectors, so every document is
+            encoded) or ``"words"`` (:func:`assign_by_words`: the nearest centroid of TF-IDF vectors built on
+            the sample, so only the sample is encoded; their ``probability`` is NaN). Used only when
+            ``fit_sample`` applies.
 
     Attributes:
         bertopic_: The fitted ``BERTopic`` object.
         document_topics_: DataFrame ``doc_index``, any carried input columns
             (e.g. ``doc_id``, ``para_id``), ``topic``, ``topic_label``,
             ``probability`` (softmax of cosine similarity to topic centroids,
-            temperature 0.05; NaN for outliers), ``text``.
+            temperature 0.05; NaN for outliers and for documents assigned by words), ``text``; when
+            ``fit_sample`` applied, also ``assigned_by``: ``"sample"`` (fitted), ``"embedding"`` or ``"words"``.
         topic_info_: DataFrame ``topic``, ``label``, ``size``, ``top_words``
             (comma-separated), sorted by topic; ``-1`` is the outlier topic.
         topic_words_: ``{topic: [word, ...]}`` without the outlier topic.
@@ -250,7 +262,7 @@ class TopicModel:
                  n_topics: int | None = None, clustering: str = "spectral", min_cluster_size: int | None = None,
                  n_neighbors: int = 15, n_components: int = 5, max_outlier_share: float = 0.5,
                  reduce_outliers: bool = True, top_n_words: int = 10, mmr_diversity: float = 0.3,
-                 min_df: int = 1, fit_sample: int | None = None):
+                 min_df: int = 1, fit_sample: int | None = None, assign: str = "embedding"):
         self.random_state = random_state
         self.embedding_model = embedding_model
         self.cache_dir = cache_dir
@@ -265,12 +277,13 @@ class TopicModel:
         self.mmr_diversity = mmr_diversity
         self.min_df = min_df
         self.fit_sample = fit_sample
+        self.assign = assign
 
     def get_params(self) -> dict:
         """Constructor parameters (the embedding model as its id when it is an object)."""
         keys = ["random_state", "embedding_model", "cache_dir", "n_topics", "clustering", "min_cluster_size",
                 "n_neighbors", "n_components", "max_outlier_share", "reduce_outliers", "top_n_words",
-                "mmr_diversity", "min_df", "fit_sample"]
+                "mmr_diversity", "min_df", "fit_sample", "assign"]
         return {k: getattr(self, k) for k in keys}
 
     # -- fitting -----------------------------------------------------------------------------
@@ -288,21 +301,31 @@ class TopicModel:
         frame, texts = _as_frame(docs)
         if self.clustering not in CLUSTERINGS:
             raise ValueError(f"clustering must be one of {CLUSTERINGS}, got {self.clustering!r}.")
+        if self.assign not in ASSIGNMENTS:
+            raise ValueError(f"assign must be one of {ASSIGNMENTS}, got {self.assign!r}.")
         n = len(texts)
+        rows = sample_rows(n, self.fit_sample, self.random_state)
+        # Assigning by words, only the fitting sample is ever encoded.
+        by_words = rows is not None and self.assign == "words"
         embedder = load_embedder(self.embedding_model)
         if embeddings is None:
-            embeddings = embed_texts(texts, model=embedder, cache_dir=self.cache_dir)
+            embeddings = embed_texts([texts[i] for i in rows] if by_words else texts, model=embedder,
+                                     cache_dir=self.cache_dir)
+        elif len(embeddings) != n:
+            raise ValueError(f"embeddings has {len(embeddings)} rows for {n} documents; embed the same list.")
+        elif by_words:
+            embeddings = np.asarray(embeddings)[rows]
         # float64 from here on: the quantised vectors exactly, with float64's margin in every product,
         # k-NN search and eigensolver step (see analysis.numerics).
         embeddings = np.asarray(embeddings, dtype=np.float64)
-        if embeddings.shape[0] != n:
-            raise ValueError(f"embeddings has {embeddings.shape[0]} rows for {n} documents; embed the same list.")
         self.notes_: list[str] = []
         self.n_documents_ = n
         self.embedding_model_id_ = embedder.model_id
         self.corpus_hash_ = corpus_hash(texts, embedder.model_id)
-        rows = self._sample_rows(n)
-        fit_texts, fit_vectors = (texts, embeddings) if rows is None else ([texts[i] for i in rows], embeddings[rows])
+        if rows is None:
+            fit_texts, fit_vectors = texts, embeddings
+        else:
+            fit_texts, fit_vectors = [texts[i] for i in rows], (embeddings if by_words else embeddings[rows])
         m = len(fit_texts)
         if self.clustering == "spectral":
             reduced, reducer = fit_vectors, None
@@ -321,24 +344,30 @@ class TopicModel:
                                          representation_model=self._representation())
             self.notes_.append(f"{n_out} of {m} outlier documents reassigned to their nearest topic by embedding.")
         topics = np.asarray(self.bertopic_.topics_)
-        if rows is not None:
+        if rows is None:
+            self._tabulate(frame, texts, embeddings, topics)
+            return self
+        sample = (f"Fitted on a seeded sample of {m} of {n} documents (fit_sample={self.fit_sample}, "
+                  f"random_state={self.random_state}); the topic words are the sample's.")
+        if by_words:
+            sample_topics = topics
+            topics = assign_by_words(texts, rows, sample_topics, stop_words=load_topic_stopwords())
+            unplaced = int((np.delete(topics, rows) == -1).sum())
+            self.notes_.append(sample + f" The other {n - m} were assigned by their words (assign='words': the "
+                               "nearest topic centroid of TF-IDF vectors built on the sample) without being encoded"
+                               + (f"; {unplaced} of them share no word with the sample's vocabulary and stay "
+                                  "outliers." if unplaced else "."))
+            probability = np.full(n, np.nan)
+            probability[rows] = _centroid_probability(embeddings, sample_topics)
+        else:
             topics = assign_to_topics(embeddings, rows, topics)
-            self.notes_.append(f"Fitted on a seeded sample of {m} of {n} documents (fit_sample={self.fit_sample}, "
-                               f"random_state={self.random_state}); the other {n - m} were assigned to the topic "
-                               "with the nearest centroid, and the topic words are the sample's.")
-        self._tabulate(frame, texts, embeddings, topics)
+            self.notes_.append(sample + f" The other {n - m} were assigned to the topic with the nearest centroid "
+                               "of their sentence vectors.")
+            probability = None
+        assigned = np.full(n, "words" if by_words else "embedding", dtype=object)
+        assigned[rows] = "sample"
+        self._tabulate(frame, texts, embeddings, topics, probability=probability, assigned_by=assigned)
         return self
-
-    def _sample_rows(self, n: int) -> np.ndarray | None:
-        """Sorted rows of the seeded fitting sample, or ``None`` to fit on every document."""
-        size = self.fit_sample
-        if size is None:
-            return None
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 2:
-            raise ValueError(f"fit_sample must be a whole number of at least 2 documents (or None), got {size!r}.")
-        if n <= size:
-            return None
-        return np.sort(np.random.default_rng(self.random_state).choice(n, size=int(size), replace=False))
 
     def _reduce(self, embeddings):
         n = embeddings.shape[0]
@@ -441,7 +470,7 @@ class TopicModel:
         model.fit(texts, embeddings=embeddings)
         return model
 
-    def _tabulate(self, frame, texts, embeddings, topics):
+    def _tabulate(self, frame, texts, embeddings, topics, *, probability=None, assigned_by=None):
         info = self.bertopic_.get_topic_info()
         self.topic_words_ = {int(t): [w for w, _ in self.bertopic_.get_topic(int(t)) if w]
                              for t in info["Topic"] if t != -1}
@@ -456,7 +485,9 @@ class TopicModel:
         out.insert(0, "doc_index", np.arange(len(texts)))
         out["topic"] = topics.astype(int)
         out["topic_label"] = [labels[int(t)] for t in topics]
-        out["probability"] = _centroid_probability(embeddings, topics)
+        out["probability"] = _centroid_probability(embeddings, topics) if probability is None else probability
+        if assigned_by is not None:
+            out["assigned_by"] = assigned_by
         out["text"] = texts
         self.document_topics_ = out.reset_index(drop=True)
 
@@ -477,6 +508,83 @@ class TopicModel:
         self.document_topics_.to_parquet(path / "document_topics.parquet", index=False)
         self.topic_info_.to_parquet(path / "topic_info.parquet", index=False)
         return path
+
+
+def sample_rows(n: int, size: int | None, random_state: int) -> np.ndarray | None:
+    """Sorted row numbers of the seeded fitting sample of ``size`` out of ``n`` documents.
+
+    Returns:
+        ``None`` when ``size`` is ``None`` or ``n <= size`` (fit on every document).
+
+    Raises:
+        ValueError: ``size`` is not a whole number of at least 2.
+    """
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 2:
+        raise ValueError(f"fit_sample must be a whole number of at least 2 documents (or None), got {size!r}.")
+    if n <= size:
+        return None
+    return np.sort(np.random.default_rng(random_state).choice(n, size=int(size), replace=False))
+
+
+def assign_by_words(texts, rows, topics, *, stop_words=None, token_pattern: str = TOKEN_PATTERN,
+                    chunk: int = WORDS_CHUNK) -> np.ndarray:
+    """Topics of every document from the fitted rows' topics, by words alone (no sentence vectors).
+
+    TF-IDF vectors (sublinear term frequency, l2-normalised) are built on the fitted documents only, so a
+    document's topic does not depend on the other unfitted documents, and those are vectorised ``chunk`` at
+    a time. A topic's centroid is the direction of the sum of its fitted documents' vectors; every other
+    document takes the topic whose centroid is nearest by cosine.
+
+    Args:
+        texts: All documents (str).
+        rows: The fitted documents' row numbers (distinct).
+        topics: Their topics (``-1``: outlier; outliers are not centroids).
+        stop_words: Words left out of the vectors (e.g. :func:`load_topic_stopwords`).
+        token_pattern: Tokens (default :data:`TOKEN_PATTERN`, the topic words' own).
+        chunk: Unfitted documents vectorised at a time.
+
+    Returns:
+        int array of length ``len(texts)``: fitted rows keep their topic, the others take the nearest
+        centroid's (ties: the lower topic id), or ``-1`` when they share no word with any topic's documents
+        (the vocabulary: words in at least 2 fitted documents once 20 are fitted) or the fit has no topic.
+
+    Raises:
+        ValueError: ``rows`` and ``topics`` differ in length, a row number is out of range, or ``chunk < 1``.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts, rows, topics = list(texts), np.asarray(rows, dtype=int), np.asarray(topics, dtype=int)
+    if len(rows) != len(topics):
+        raise ValueError(f"assign_by_words: {len(rows)} fitted rows but {len(topics)} topics; pass one topic per row.")
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(texts)):
+        raise ValueError(f"assign_by_words: fitted row numbers must lie in 0..{len(texts) - 1}.")
+    if chunk < 1:
+        raise ValueError(f"assign_by_words: chunk must be at least 1, got {chunk}.")
+    out = np.full(len(texts), -1, dtype=int)
+    out[rows] = topics
+    ids = np.array(sorted(set(topics.tolist()) - {-1}), dtype=int)
+    rest = np.setdiff1d(np.arange(len(texts)), rows)
+    if not len(ids) or not len(rest):
+        return out
+    vectorizer = TfidfVectorizer(stop_words=stop_words, token_pattern=token_pattern, sublinear_tf=True,
+                                 min_df=2 if len(rows) >= 20 else 1, dtype=np.float64)
+    try:
+        fitted = vectorizer.fit_transform([texts[i] for i in rows])
+    except ValueError:  # the fitted documents hold no word outside the stop words: nothing to compare by
+        return out
+    sums = np.vstack([np.asarray(fitted[topics == t].sum(axis=0)) for t in ids])
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    for start in range(0, len(rest), chunk):
+        part = rest[start:start + chunk]
+        vectors = vectorizer.transform([texts[i] for i in part])
+        # Rounded before the argmax, so a near-tie is broken the same way on any CPU (analysis.numerics).
+        similarity = round_scores(np.asarray(vectors @ centroids.T))
+        best = ids[np.argmax(similarity, axis=1)]
+        best[similarity.max(axis=1) <= 0] = -1                # no word in common with any topic
+        out[part] = best
+    return out
 
 
 def assign_to_topics(embeddings: np.ndarray, rows: np.ndarray, topics: np.ndarray) -> np.ndarray:
@@ -590,7 +698,7 @@ def load_topic_model(path: str | Path, *, docs=None) -> TopicModel:
                              "(corpus hash mismatch); refit the model on the current corpus.")
     params = {k: v for k, v in meta["params"].items() if k in {"random_state", "n_topics", "clustering", "min_cluster_size",
               "n_neighbors", "n_components", "max_outlier_share", "reduce_outliers", "top_n_words",
-              "mmr_diversity", "min_df", "fit_sample"}}
+              "mmr_diversity", "min_df", "fit_sample", "assign"}}
     model = TopicModel(**params)
     with _quiet_bertopic():
         model.bertopic_ = BERTopic.load(str(path / "bertopic"))

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.numerics import round_significant, round_table
-from analysis.topics.measure import FIT_SAMPLE, TOKEN_PATTERN, TopicModel, load_topic_stopwords
+from analysis.topics.measure import FIT_SAMPLE, TOKEN_PATTERN, TopicModel, load_topic_stopwords, sample_rows
 
 __all__ = [
     "TopicFit", "npmi_coherence", "topic_npmi", "topic_diversity", "match_topics", "fit_baseline_topics",
@@ -276,9 +276,8 @@ def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | N
     """
     documents = list(documents)
     notes = []
-    if max_documents is not None and len(documents) > max_documents:
-        keep = np.sort(np.random.default_rng(random_states[0]).choice(len(documents), size=max_documents,
-                                                                      replace=False))
+    keep = sample_rows(len(documents), max_documents, random_states[0])  # the study's own fitting sample
+    if keep is not None:
         notes.append(f"Quality measured on a seeded sample of {max_documents} of {len(documents)} documents.")
         documents = [documents[i] for i in keep]
         embeddings = None if embeddings is None else np.asarray(embeddings)[keep]
