@@ -12,7 +12,9 @@ prints one JSON line per stage (each notebook is a stage; ``total`` is the whole
 notebook kernel). The corpora are written to ``data/external/scale/`` (git-ignored) and reused.
 
 Run: ``.venv/bin/python bench/study_scale.py [--sizes 2000 20000 100000] [--seed 0]`` (default 2000; 100k takes hours on 2
-cores today; that is what issue 16 is about), or ``--build-only`` to write the corpora.
+cores today; that is what issue 16 is about), or ``--build-only`` to write the corpora. ``--only``, ``--fit-sample`` and
+``--topic-assign`` are passed to the study (e.g. ``--only 01 02 03 --fit-sample 500 --topic-assign words`` times
+the topic notebook with the documents outside its fitting sample assigned by their words).
 """
 
 from __future__ import annotations
@@ -95,14 +97,15 @@ def build_corpus(size: int, pool: list[str], *, seed: int, rate: float, per_arti
     return path
 
 
-def run_study(corpus: Path, size: int, scheduler: str | None = None, jobs: int | None = None) -> list[dict]:
+def run_study(corpus: Path, size: int, scheduler: str | None = None, jobs: int | None = None,
+              options: list[str] = ()) -> list[dict]:
     """The whole study in a fresh process with empty caches; one row per notebook and a total."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "ANALYSIS_INTERIM_DIR": f"{tmp}/interim", "ANALYSIS_PROCESSED_DIR": f"{tmp}/processed",
                "TQDM_DISABLE": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        extra = (["--scheduler", scheduler] if scheduler else []) + (["--jobs", str(jobs)] if jobs else [])
+        extra = [*(["--scheduler", scheduler] if scheduler else []), *(["--jobs", str(jobs)] if jobs else []), *options]
         proc = subprocess.run([sys.executable, "-m", "analysis", "run", "--corpus", str(corpus), "--out",
                                f"{tmp}/report", *extra], cwd=ROOT, env=env, capture_output=True, text=True)
         total = time.perf_counter() - started
@@ -113,7 +116,8 @@ def run_study(corpus: Path, size: int, scheduler: str | None = None, jobs: int |
     rows = [{"size": size, "stage": m.group(3).removesuffix(".ipynb"), "seconds": int(m.group(4)),
              "articles_per_s": round(size / max(int(m.group(4)), 1), 1)} for m in STUDY.finditer(proc.stderr)]
     rows.append({"size": size, "stage": "total", "seconds": round(total, 1), "articles_per_s": round(size / total, 2),
-                 "peak_rss_mb": round(peak), "scheduler": scheduler or "local", "jobs": jobs or "default"})
+                 "peak_rss_mb": round(peak), "scheduler": scheduler or "local", "jobs": jobs or "default",
+                 "options": " ".join(options) or "default"})
     return rows
 
 
@@ -127,7 +131,16 @@ def main() -> None:
                         help="passed to python -m analysis run --scheduler (e.g. local:2; default: no Dask)")
     parser.add_argument("--jobs", type=int, default=None,
                         help="passed to python -m analysis run --jobs (default: the runner's, 03-05 together)")
+    parser.add_argument("--fit-sample", type=int, default=None,
+                        help="passed to python -m analysis run --fit-sample (default: the runner's, 20000)")
+    parser.add_argument("--topic-assign", choices=["embedding", "words"], default=None,
+                        help="passed to python -m analysis run --topic-assign (default: embedding)")
+    parser.add_argument("--only", nargs="+", default=None, metavar="NN",
+                        help="passed to python -m analysis run --only (e.g. 01 02 03 to time the topic notebook)")
     args = parser.parse_args()
+    options = [*(["--only", *args.only] if args.only else []),
+               *(["--fit-sample", str(args.fit_sample)] if args.fit_sample else []),
+               *(["--topic-assign", args.topic_assign] if args.topic_assign else [])]
     pool = load_pool()
     rate = country_rate()
     print(json.dumps({"pool_sentences": len(pool), "pool_naming_CHN_JPN_MYS": sum(bool(COUNTRY.search(s)) for s in pool),
@@ -137,7 +150,7 @@ def main() -> None:
         print(json.dumps({"size": size, "corpus": str(corpus.relative_to(ROOT)),
                           "mb": round(corpus.stat().st_size / 2**20, 1)}), flush=True)
         if not args.build_only:
-            for row in run_study(corpus, size, args.scheduler, args.jobs):
+            for row in run_study(corpus, size, args.scheduler, args.jobs, options):
                 print(json.dumps(row), flush=True)
 
 

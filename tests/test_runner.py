@@ -157,6 +157,26 @@ def test_a_bad_number_of_jobs_is_refused(tmp_path, jobs):
         run_order([tmp_path / "03_x.ipynb"], jobs=jobs)
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--fit-sample", "1"], "--fit-sample must be a whole number of at least 2 documents, got 1"),
+    (["--fit-sample", "0"], "--fit-sample must be a whole number of at least 2 documents, got 0"),
+])
+def test_a_bad_topic_sample_is_refused_before_any_notebook_runs(tmp_path, capsys, argv, message):
+    from analysis.study.runner import main
+
+    assert main(["run", "--out", str(tmp_path / "out"), *argv]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_topic_sampling_options_reach_notebook_03_only_when_set(tmp_path):
+    assert "fit_sample" not in RunConfig().parameters() and "topic_assign" not in RunConfig().parameters()
+    params = RunConfig(fit_sample=300, topic_assign="words").parameters()
+    assert params == {"fit_sample": 300, "topic_assign": "words"}
+    with pytest.raises(ValueError, match="--topic-assign must be embedding or words, got 'tfidf'"):
+        run_study(RunConfig(out=tmp_path / "o", topic_assign="tfidf"), log=lambda *a, **k: None)
+
+
 # ------------------------------------------------------------------ parameters that mean what they say
 def _code_names(book):
     """Names read in the notebook's code cells after its parameters cell."""
@@ -205,13 +225,14 @@ def test_every_option_the_runner_injects_reaches_a_notebook_that_declares_it(tmp
     from analysis.study.runner import OPTION_OF, declared_parameters
 
     full = RunConfig(corpus=tmp_path / "c.csv", out=tmp_path / "o", seed=1, countries=["CHN"],
-                     codebook=tmp_path / "b.json", unit="sentence", dayfirst=True, quote_words=12).parameters()
+                     codebook=tmp_path / "b.json", unit="sentence", dayfirst=True, quote_words=12, fit_sample=500,
+                     topic_assign="words").parameters()
     assert set(full) == set(OPTION_OF)
     declared = {book.stem: set(declared_parameters(book)) for book in list_notebooks()}
     for name in full:
         assert any(name in names for names in declared.values()), f"{OPTION_OF[name]} reaches no notebook"
     assert "codebook" in declared["05_framing"] and "codebook" in declared["06_synthesis"]
-    assert "unit" in declared["03_topics"]
+    assert {"unit", "fit_sample", "topic_assign"} <= declared["03_topics"]
 
 
 def test_an_option_no_notebook_of_the_run_reads_is_an_error(tmp_path):

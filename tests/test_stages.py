@@ -238,6 +238,39 @@ def test_the_synthesis_reads_the_stages_and_checks_their_parameters(seed_tables,
         read_study_stages(seed_tables, countries=["CHN", "JPN", "MYS"], codebook=custom_codebook)
 
 
+def test_a_topic_stage_assigning_by_words_encodes_only_its_sample(seed_tables, monkeypatch):
+    import analysis.study.pipeline as pipeline
+    from analysis.topics.measure import sample_rows
+
+    sent = []
+    monkeypatch.setattr(pipeline, "embed_on_cluster", lambda texts, **kw: sent.append(list(texts)))
+    stage = pipeline.topic_stage(seed_tables, unit="sentence", random_state=3, fit_sample=40, assign="words")
+    docs, dt = stage["docs"], stage["document_topics"]
+    rows = sample_rows(len(docs), 40, 3)
+    assert len(docs) > 40 and sent == [docs["text"].iloc[rows].tolist()]   # the cluster encodes the sample only
+    assert dt["assigned_by"].iloc[rows].eq("sample").all()
+    assert dt["assigned_by"].value_counts()["words"] == len(docs) - 40
+    assert stage.params["assign"] == "words" and stage.params["fit_sample"] == 40
+    assert any("assigned by their words" in note for note in stage["topic_info"].attrs["notes"])
+    embedded = pipeline.topic_stage(seed_tables, unit="sentence", random_state=3, fit_sample=40)
+    assert len(sent[-1]) == len(docs) and embedded["document_topics"]["assigned_by"].value_counts()["embedding"] \
+        == len(docs) - 40
+    with pytest.raises(ValueError, match="--topic-assign must be one of embedding, words, got 'tfidf'"):
+        pipeline.topic_stage(seed_tables, assign="tfidf")
+    with pytest.raises(ValueError, match="fit_sample must be a whole number"):
+        pipeline.topic_stage(seed_tables, fit_sample=1)
+
+
+def test_topic_quality_is_measured_on_the_topic_models_fitting_sample(seed_tables):
+    from analysis.study.pipeline import topic_quality_stage, topic_stage
+
+    topics = topic_stage(seed_tables, unit="sentence", random_state=3, fit_sample=40, assign="words")
+    quality = topic_quality_stage(seed_tables, topics, random_states=[3], subsample_pairs=0)
+    n = len(topics["docs"])
+    assert f"Quality measured on a seeded sample of 40 of {n} documents." in quality["quality"].attrs["notes"]
+    assert quality.params["max_documents"] == 40
+
+
 @pytest.mark.parametrize("unit, expected", [("article", "article"), ("paragraph", "paragraph"),
                                             ("sentence", "sentence"), (None, "paragraph")])
 def test_topic_documents_follow_the_unit(seed_tables, unit, expected):

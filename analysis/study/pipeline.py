@@ -142,13 +142,19 @@ def topic_quality_stage(tables, topics: Stage, *, random_states, subsample_pairs
         random_states: Seeds of the refits (see :func:`analysis.topics.compare_topic_models`).
         subsample_pairs: Pairs of 80% subsamples for stability under perturbation.
 
+    Above the topic stage's ``fit_sample`` documents, every model is measured on a seeded sample of that size.
+
     Returns:
         Stage with ``quality`` (:func:`analysis.topics.compare_topic_models`; its notes, such as the sample it
         was measured on and the warnings its fits raised, once each, are in ``attrs["notes"]``).
     """
+    from analysis.topics.measure import FIT_SAMPLE
     from analysis.topics.validation import compare_topic_models
 
     random_states = [int(r) for r in random_states]
+    # Measured on the topic model's own fitting sample (the same rows when the first seed is its seed), so a
+    # large corpus is never encoded beyond that sample here either.
+    fit_sample = topics.params.get("fit_sample", FIT_SAMPLE)
 
     def compute():
         # Warnings (e.g. NMF not converging) become notes of the table, so a rerun that reads the stage
@@ -156,13 +162,14 @@ def topic_quality_stage(tables, topics: Stage, *, random_states, subsample_pairs
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             quality = compare_topic_models(topics["docs"]["text"], random_states=random_states,
-                                           subsample_pairs=subsample_pairs)
+                                           subsample_pairs=subsample_pairs, max_documents=fit_sample)
         said = [f"{w.category.__name__}: {w.message}" for w in caught]
         quality.attrs["notes"] = list(quality.attrs.get("notes", [])) + list(dict.fromkeys(said))
         return {"quality": quality}
 
     return run_stage(tables.out_dir, "topic_quality", inputs={**_corpus_inputs(tables), "topics": topics.content},
-                     params={"random_states": random_states, "subsample_pairs": subsample_pairs},
+                     params={"random_states": random_states, "subsample_pairs": subsample_pairs,
+                             "max_documents": fit_sample},
                      code=_code("topics"), compute=compute, force=force)
 
 
