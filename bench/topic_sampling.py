@@ -92,7 +92,8 @@ def main() -> None:
     vectors = embed_texts(docs)
     seconds = time.perf_counter() - started
     print(json.dumps({"dataset": args.dataset, "n_docs": len(docs), "encoded": missing,
-                      "embed_seconds": round(seconds, 1), "docs_per_second": round(missing / seconds, 2) if missing else None}), flush=True)
+                      "embed_seconds": round(seconds, 1),
+                      "docs_per_second": round(missing / seconds, 2) if missing else None}), flush=True)
     full, seconds = fit(docs, vectors, fit_sample=None, n_topics=None, seed=args.seed)
     k = len(full.topic_words_)
     truth = full.document_topics_["topic"].to_numpy()
