@@ -139,7 +139,7 @@ def main() -> None:
                         help="passed to python -m analysis run --only (e.g. 01 02 03 to time the topic notebook)")
     args = parser.parse_args()
     options = [*(["--only", *args.only] if args.only else []),
-               *(["--fit-sample", str(args.fit_sample)] if args.fit_sample else []),
+               *(["--fit-sample", str(args.fit_sample)] if args.fit_sample is not None else []),
                *(["--topic-assign", args.topic_assign] if args.topic_assign else [])]
     pool = load_pool()
     rate = country_rate()

@@ -6,8 +6,8 @@ a topic in both ways the package offers (``assign``): ``embedding`` (the nearest
 sentence vectors, so every document must be encoded) and ``words`` (the nearest topic centroid of TF-IDF
 vectors built on the sample, so only the sample is encoded). Printed, one JSON line each:
 
-- first ``dataset, n_docs, embed_seconds, docs_per_second`` (encoding from the cache; cold, the time the
-  ``words`` assignment saves is ``(n_docs - fit_sample) / docs_per_second`` of a cold run);
+- first ``dataset, n_docs, encoded`` (documents not yet in the embedding cache), ``embed_seconds`` and
+  ``docs_per_second`` (encoded documents per second, model loading and cache reads included);
 - then per fit ``fit_sample, assign, seconds`` (fit and assignment from cached vectors), ``npmi`` and
   ``diversity`` of the topic words (NPMI on all the documents; the same for both assignments),
   ``ari_vs_full`` (agreement of the document assignments with the full fit's), ``same_as_embedding``
@@ -16,6 +16,9 @@ vectors built on the sample, so only the sample is encoded). Printed, one JSON l
   reference the topic model never saw (BBC News: the five editorial sections; 20 Newsgroups: the 20
   newsgroups). For ``words``, ``ari_vs_full_diff`` and ``ari_vs_category_diff`` give its ARI minus the
   embedding assignment's, with a 95% paired bootstrap interval over documents (500 resamples, seeded).
+  For ``embedding``, ``ari_between_draws`` is the agreement with the same fit on another seeded sample
+  (``--seed`` + 1): how much of the partition is due to which documents were drawn (the full fit's
+  spectral clustering does not depend on the seed, so its own figure is 1).
 
 Usage:
     nice -n 5 .venv/bin/python bench/topic_sampling.py                          # BBC News, samples 500 1000
@@ -98,7 +101,7 @@ def main() -> None:
     k = len(full.topic_words_)
     truth = full.document_topics_["topic"].to_numpy()
 
-    def report(model, seconds, size, assign, by_embedding=None):
+    def report(model, seconds, size, assign, by_embedding=None, draws=None):
         topics = model.document_topics_["topic"].to_numpy()
         row = {"dataset": args.dataset, "n_docs": len(docs), "fit_sample": size or len(docs), "assign": assign,
                "n_topics": len(model.topic_words_), "seconds": round(seconds, 1),
@@ -107,17 +110,21 @@ def main() -> None:
                "ari_vs_full": round(adjusted_rand_score(truth, topics), 3),
                "ari_vs_category": round(adjusted_rand_score(reference, topics), 3),
                "unassigned": int((topics == -1).sum())}
+        if draws is not None:
+            row["ari_between_draws"] = round(adjusted_rand_score(draws, topics), 3)
         if by_embedding is not None:
-            rest = np.setdiff1d(np.arange(len(docs)), sample_rows(len(docs), size, args.seed))
+            rows = sample_rows(len(docs), size, args.seed)
+            rest = np.setdiff1d(np.arange(len(docs)), [] if rows is None else rows)
             row["same_as_embedding"] = round(float((topics[rest] == by_embedding[rest]).mean()), 3)
             for name, against in (("ari_vs_full_diff", truth), ("ari_vs_category_diff", reference)):
                 row[name] = paired_difference(topics, by_embedding, np.asarray(against), seed=args.seed)
         print(json.dumps(row), flush=True)
 
     report(full, seconds, None, "none")
-    for size in args.samples:
+    for size in [s for s in args.samples if s < len(docs)]:  # a sample as large as the corpus is the full fit
         embedded, seconds = fit(docs, vectors, fit_sample=size, n_topics=k, seed=args.seed)
-        report(embedded, seconds, size, "embedding")
+        other, _ = fit(docs, vectors, fit_sample=size, n_topics=k, seed=args.seed + 1)
+        report(embedded, seconds, size, "embedding", draws=other.document_topics_["topic"].to_numpy())
         words, seconds = fit(docs, vectors, fit_sample=size, n_topics=k, seed=args.seed, assign="words")
         report(words, seconds, size, "words", embedded.document_topics_["topic"].to_numpy())
 

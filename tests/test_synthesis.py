@@ -159,3 +159,29 @@ def test_naive_tests_treat_mentions_as_independent_and_corrections_show_the_chan
 
 def test_corrections_are_empty_without_the_naive_table():
     assert synthesis.corrections(_portraits()).empty
+
+
+class _Stage(dict):
+    def __init__(self, params, **tables):
+        super().__init__(tables)
+        self.params = params
+
+
+@pytest.mark.parametrize("assigned, expected", [
+    (None, "topics on article documents (seed 42); "),
+    (["sample", "sample", "words"], "topics on article documents (seed 42, fitted on a sample of 2, the other 1 "
+                                    "assigned by words); "),
+])
+def test_the_stage_note_says_when_topics_were_fitted_on_a_sample(assigned, expected):
+    import pandas as pd
+
+    from analysis.study.synthesis import stage_note
+
+    topics = pd.DataFrame({"topic": [0, 1, 0]})
+    if assigned is not None:
+        topics["assigned_by"] = assigned
+    stages = {"topics": _Stage({"random_state": 42, "assign": "words"}, docs=pd.DataFrame({"unit": ["article"] * 3}),
+                               document_topics=topics),
+              "sentiment": _Stage({"scorer": "indomain"}),
+              "frames": _Stage({"scorer_used": "indomain", "threshold": 0.5, "window": 0, "context_window": 1})}
+    assert expected in stage_note(stages)

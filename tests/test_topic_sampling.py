@@ -170,7 +170,12 @@ def test_words_assignment_does_not_depend_on_chunking_or_on_other_unfitted_docum
         assert fewer.tolist() == whole[keep].tolist()
 
 
+def test_words_assignment_breaks_a_tie_towards_the_lower_topic():
+    assert assign_by_words(["chip", "fund", "chip fund", "fund chip"], [0, 1], [7, 3]).tolist() == [7, 3, 3, 3]
+
+
 @pytest.mark.parametrize("rows, topics, chunk, match", [
+    ([0, 0], [3, 3], 5, "appears twice"),
     ([0, 1], [3], 5, "2 fitted rows but 1 topics"),
     ([0, 9], [3, 3], 5, "must lie in 0..3"),
     ([0, 1], [3, 3], 0, "chunk must be at least 1"),
@@ -217,6 +222,22 @@ def test_a_fit_assigning_by_words_encodes_only_its_sample(corpus, embedder):
     assert any("assigned by their words" in note for note in model.notes_)
     passages = representative_passages(model, n=2)
     assert set(passages["doc_index"]) <= set(rows)             # typical passages come from encoded documents
+
+
+def test_a_fit_by_words_is_the_same_with_or_without_the_vectors_of_the_rest_and_survives_saving(
+        corpus, embedder, tmp_path):
+    from analysis.topics.measure import load_topic_model
+
+    vectors = embedder.encode(corpus["text"].tolist())
+    given = fit_topic_model(corpus, embeddings=vectors, random_state=7, fit_sample=60, assign="words",
+                            embedding_model=embedder, cache_dir=None)
+    encoded = fit_topic_model(corpus, random_state=7, fit_sample=60, assign="words", embedding_model=embedder,
+                              cache_dir=None)
+    pd.testing.assert_frame_equal(given.document_topics_, encoded.document_topics_)
+    loaded = load_topic_model(given.save(tmp_path / "model"), docs=corpus)
+    assert loaded.assign == "words" and loaded.fit_sample == 60
+    pd.testing.assert_frame_equal(loaded.document_topics_, given.document_topics_)
+    assert loaded.notes_ == given.notes_
 
 
 def test_words_assignment_needs_a_sample_to_apply(corpus, embedder):

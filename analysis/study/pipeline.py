@@ -142,7 +142,8 @@ def topic_quality_stage(tables, topics: Stage, *, random_states, subsample_pairs
         random_states: Seeds of the refits (see :func:`analysis.topics.compare_topic_models`).
         subsample_pairs: Pairs of 80% subsamples for stability under perturbation.
 
-    Above the topic stage's ``fit_sample`` documents, every model is measured on a seeded sample of that size.
+    Above the topic stage's ``fit_sample`` documents (at most :data:`~analysis.topics.measure.FIT_SAMPLE`),
+    every model is measured on a seeded sample of that size.
 
     Returns:
         Stage with ``quality`` (:func:`analysis.topics.compare_topic_models`; its notes, such as the sample it
@@ -153,8 +154,9 @@ def topic_quality_stage(tables, topics: Stage, *, random_states, subsample_pairs
 
     random_states = [int(r) for r in random_states]
     # Measured on the topic model's own fitting sample (the same rows when the first seed is its seed), so a
-    # large corpus is never encoded beyond that sample here either.
-    fit_sample = topics.params.get("fit_sample", FIT_SAMPLE)
+    # large corpus is never encoded beyond that sample here either; never on more than FIT_SAMPLE documents,
+    # as every model is refitted for each seed and subsample pair.
+    fit_sample = min(topics.params.get("fit_sample", FIT_SAMPLE), FIT_SAMPLE)
 
     def compute():
         # Warnings (e.g. NMF not converging) become notes of the table, so a rerun that reads the stage

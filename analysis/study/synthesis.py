@@ -53,7 +53,11 @@ def stage_note(stages: dict) -> str:
     """One line saying how the stages read were computed (the parameters 03-05 ran with)."""
     topics, sentiment, frames = (stages[k].params for k in ("topics", "sentiment", "frames"))
     unit = stages["topics"]["docs"]["unit"].iloc[0] if len(stages["topics"]["docs"]) else "none"
-    return (f"Read from the stages of 02-05: topics on {unit} documents (seed {topics['random_state']}); "
+    assigned = stages["topics"]["document_topics"].get("assigned_by")
+    sampled = "" if assigned is None else (
+        f", fitted on a sample of {int((assigned == 'sample').sum())}, the other "
+        f"{int((assigned != 'sample').sum())} assigned by {topics.get('assign', 'embedding')}")
+    return (f"Read from the stages of 02-05: topics on {unit} documents (seed {topics['random_state']}{sampled}); "
             f"sentiment scorer {sentiment['scorer']}; frames scorer {frames['scorer_used']}, threshold "
             f"{frames['threshold']}, window {frames['window']} (context ±{frames['context_window']}).")
 

@@ -355,7 +355,7 @@ class TopicModel:
             unplaced = int((np.delete(topics, rows) == -1).sum())
             self.notes_.append(sample + f" The other {n - m} were assigned by their words (assign='words': the "
                                "nearest topic centroid of TF-IDF vectors built on the sample) without being encoded"
-                               + (f"; {unplaced} of them share no word with the sample's vocabulary and stay "
+                               + (f"; {unplaced} of them share no word with any topic's documents and stay "
                                   "outliers." if unplaced else "."))
             probability = np.full(n, np.nan)
             probability[rows] = _centroid_probability(embeddings, sample_topics)
@@ -551,7 +551,8 @@ def assign_by_words(texts, rows, topics, *, stop_words=None, token_pattern: str 
         (the vocabulary: words in at least 2 fitted documents once 20 are fitted) or the fit has no topic.
 
     Raises:
-        ValueError: ``rows`` and ``topics`` differ in length, a row number is out of range, or ``chunk < 1``.
+        ValueError: ``rows`` and ``topics`` differ in length, a row number is out of range or repeated, or
+            ``chunk < 1``.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -560,6 +561,8 @@ def assign_by_words(texts, rows, topics, *, stop_words=None, token_pattern: str 
         raise ValueError(f"assign_by_words: {len(rows)} fitted rows but {len(topics)} topics; pass one topic per row.")
     if len(rows) and (rows.min() < 0 or rows.max() >= len(texts)):
         raise ValueError(f"assign_by_words: fitted row numbers must lie in 0..{len(texts) - 1}.")
+    if len(np.unique(rows)) != len(rows):
+        raise ValueError("assign_by_words: a fitted row number appears twice; pass each fitted document once.")
     if chunk < 1:
         raise ValueError(f"assign_by_words: chunk must be at least 1, got {chunk}.")
     out = np.full(len(texts), -1, dtype=int)
@@ -572,7 +575,9 @@ def assign_by_words(texts, rows, topics, *, stop_words=None, token_pattern: str 
                                  min_df=2 if len(rows) >= 20 else 1, dtype=np.float64)
     try:
         fitted = vectorizer.fit_transform([texts[i] for i in rows])
-    except ValueError:  # the fitted documents hold no word outside the stop words: nothing to compare by
+    except ValueError as exc:  # the fitted documents hold no word outside the stop words: nothing to compare by
+        if "empty vocabulary" not in str(exc) and "no terms remain" not in str(exc):
+            raise
         return out
     sums = np.vstack([np.asarray(fitted[topics == t].sum(axis=0)) for t in ids])
     centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)

@@ -276,7 +276,11 @@ def compare_topic_models(documents: Sequence[str], *, embeddings: np.ndarray | N
     """
     documents = list(documents)
     notes = []
-    keep = sample_rows(len(documents), max_documents, random_states[0])  # the study's own fitting sample
+    try:
+        keep = sample_rows(len(documents), max_documents, random_states[0])  # the study's own fitting sample
+    except ValueError:
+        raise ValueError(f"max_documents must be a whole number of at least 2 (or None), got {max_documents!r}.") \
+            from None
     if keep is not None:
         notes.append(f"Quality measured on a seeded sample of {max_documents} of {len(documents)} documents.")
         documents = [documents[i] for i in keep]
