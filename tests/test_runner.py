@@ -246,8 +246,9 @@ def test_an_option_no_notebook_of_the_run_reads_is_an_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_custom_codebook_and_unit_drive_the_whole_study(tmp_path, monkeypatch):
-    """``--codebook`` reaches 05 and 06 (its frames are the ones reported) and ``--unit`` reaches 03."""
+def test_a_custom_codebook_unit_and_topic_sample_drive_the_whole_study(tmp_path, monkeypatch):
+    """``--codebook`` reaches 05 and 06 (its frames are the ones reported); ``--unit``, ``--fit-sample`` and
+    ``--topic-assign`` reach 03 (and 06 says how the topics were fitted)."""
     import pandas as pd
 
     monkeypatch.setenv("ANALYSIS_PROCESSED_DIR", str(tmp_path / "processed"))
@@ -261,7 +262,8 @@ def test_a_custom_codebook_and_unit_drive_the_whole_study(tmp_path, monkeypatch)
     codebook = tmp_path / "two.json"
     codebook.write_text(json.dumps(book), encoding="utf-8")
     out = tmp_path / "report"
-    run_study(RunConfig(out=out, codebook=codebook, unit="sentence"), log=lambda *a, **k: None)
+    run_study(RunConfig(out=out, codebook=codebook, unit="sentence", fit_sample=40, topic_assign="words"),
+              log=lambda *a, **k: None)
     assert pd.read_csv(out / "tables" / "framing_codebook.csv")["id"].tolist() == ["chips_supply", "open_models"]
     heatmap = pd.read_csv(out / "figures" / "framing_country_heatmap.csv")
     assert set(heatmap["frame"]) == {"chips_supply", "open_models"}
@@ -270,6 +272,11 @@ def test_a_custom_codebook_and_unit_drive_the_whole_study(tmp_path, monkeypatch)
     topics = nbformat.read(out / "notebooks" / "03_topics.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in topics.cells for o in c.get("outputs", []))
     assert "sentence documents" in printed
+    assert "Fitted on a seeded sample of 40 of" in printed and "assigned by their words" in printed
+    assert "Quality measured on a seeded sample of 40 of" in printed
+    synthesis = nbformat.read(out / "notebooks" / "06_synthesis.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in synthesis.cells for o in c.get("outputs", []))
+    assert "fitted on a sample of 40, the other" in printed and "assigned by words" in printed
     framing = nbformat.read(out / "notebooks" / "05_framing.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in framing.cells for o in c.get("outputs", []))
     assert "label-free default scorer" in printed  # the in-domain heads belong to the study codebook
