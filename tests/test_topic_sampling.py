@@ -114,6 +114,7 @@ def test_quality_is_measured_on_a_seeded_sample_above_max_documents(corpus):
 
 
 @pytest.mark.parametrize("rows, topics, match", [
+    ([1, 1], [3, 3], "assign_to_topics: a fitted row number appears twice"),
     ([0, 1], [3], "2 fitted rows but 1 topics"),
     ([0, 9], [3, 3], "must lie in 0..3"),
 ])

@@ -510,6 +510,18 @@ class TopicModel:
         return path
 
 
+def _fitted_rows(caller: str, n: int, rows, topics) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` and ``topics`` as int arrays, checked against ``n`` documents (the message names ``caller``)."""
+    rows, topics = np.asarray(rows, dtype=int), np.asarray(topics, dtype=int)
+    if len(rows) != len(topics):
+        raise ValueError(f"{caller}: {len(rows)} fitted rows but {len(topics)} topics; pass one topic per row.")
+    if len(rows) and (rows.min() < 0 or rows.max() >= n):
+        raise ValueError(f"{caller}: fitted row numbers must lie in 0..{n - 1}.")
+    if len(np.unique(rows)) != len(rows):
+        raise ValueError(f"{caller}: a fitted row number appears twice; pass each fitted document once.")
+    return rows, topics
+
+
 def sample_rows(n: int, size: int | None, random_state: int) -> np.ndarray | None:
     """Sorted row numbers of the seeded fitting sample of ``size`` out of ``n`` documents.
 
@@ -556,13 +568,8 @@ def assign_by_words(texts, rows, topics, *, stop_words=None, token_pattern: str 
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts, rows, topics = list(texts), np.asarray(rows, dtype=int), np.asarray(topics, dtype=int)
-    if len(rows) != len(topics):
-        raise ValueError(f"assign_by_words: {len(rows)} fitted rows but {len(topics)} topics; pass one topic per row.")
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(texts)):
-        raise ValueError(f"assign_by_words: fitted row numbers must lie in 0..{len(texts) - 1}.")
-    if len(np.unique(rows)) != len(rows):
-        raise ValueError("assign_by_words: a fitted row number appears twice; pass each fitted document once.")
+    texts = list(texts)
+    rows, topics = _fitted_rows("assign_by_words", len(texts), rows, topics)
     if chunk < 1:
         raise ValueError(f"assign_by_words: chunk must be at least 1, got {chunk}.")
     out = np.full(len(texts), -1, dtype=int)
@@ -606,14 +613,11 @@ def assign_to_topics(embeddings: np.ndarray, rows: np.ndarray, topics: np.ndarra
         has no topic.
 
     Raises:
-        ValueError: ``rows`` and ``topics`` differ in length, a row number is out of range, or a vector is not
-            finite (names the row).
+        ValueError: ``rows`` and ``topics`` differ in length, a row number is out of range or repeated, or a
+            vector is not finite (names the row).
     """
-    embeddings, rows, topics = np.asarray(embeddings, dtype=float), np.asarray(rows), np.asarray(topics)
-    if len(rows) != len(topics):
-        raise ValueError(f"assign_to_topics: {len(rows)} fitted rows but {len(topics)} topics; pass one topic per row.")
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(embeddings)):
-        raise ValueError(f"assign_to_topics: fitted row numbers must lie in 0..{len(embeddings) - 1}.")
+    embeddings = np.asarray(embeddings, dtype=float)
+    rows, topics = _fitted_rows("assign_to_topics", len(embeddings), rows, topics)
     bad = np.flatnonzero(~np.isfinite(embeddings).all(axis=1))
     if len(bad):
         raise ValueError(f"assign_to_topics: the vector of document {int(bad[0])} is not finite; embed it again.")
